@@ -1,0 +1,187 @@
+import type { Db } from './client';
+import type { Pod, Prisma } from '../../generated/prisma/client';
+import type { WatchType } from '../../core/lifecycle';
+
+/** A Prisma client or an interactive transaction. */
+export type Tx = Db | Prisma.TransactionClient;
+
+/** What an event records of a pod (the `object` of a watch event). Dates as ISO strings. */
+export interface PodSnapshot {
+  id: string;
+  uid: string;
+  clusterId: string;
+  namespace: string;
+  name: string;
+  ownerKind: string | null;
+  ownerName: string | null;
+  labels: Record<string, string>;
+  phase: string;
+  status: string;
+  reason: string | null;
+  message: string | null;
+  billedCpuMilli: number;
+  billedMemoryMi: number;
+  zone: string | null;
+  hostId: string | null;
+  createdAt: string;
+  scheduledAt: string | null;
+  startedAt: string | null;
+  deletionTimestamp: string | null;
+  resourceVersion: number;
+}
+
+export interface EventRecord {
+  id: string;
+  clusterId: string;
+  sequence: number;
+  type: WatchType;
+  involvedKind: string;
+  involvedName: string;
+  involvedUid: string;
+  namespace: string;
+  reason: string;
+  message: string;
+  object: PodSnapshot;
+  createdAt: string;
+}
+
+export interface EventInput {
+  type: WatchType;
+  reason: string;
+  message: string;
+  pod: Pod;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function podSnapshot(p: Pod): PodSnapshot {
+  return {
+    id: p.id,
+    uid: p.uid,
+    clusterId: p.clusterId,
+    namespace: p.namespace,
+    name: p.name,
+    ownerKind: p.ownerKind,
+    ownerName: p.ownerName,
+    labels: (p.labels ?? {}) as Record<string, string>,
+    phase: p.phase,
+    status: p.status,
+    reason: p.reason,
+    message: p.message,
+    billedCpuMilli: p.billedCpuMilli,
+    billedMemoryMi: p.billedMemoryMi,
+    zone: p.zone,
+    hostId: p.hostId,
+    createdAt: p.createdAt.toISOString(),
+    scheduledAt: iso(p.scheduledAt),
+    startedAt: iso(p.startedAt),
+    deletionTimestamp: iso(p.deletionTimestamp),
+    resourceVersion: p.resourceVersion,
+  };
+}
+
+/**
+ * Appends events to a cluster's log inside the caller's transaction. Sequence numbers come from
+ * the cluster row (`eventSeq`), whose row lock is held until commit: events of one cluster
+ * commit in sequence order with no gaps, which lets subscribers resume from a sequence.
+ */
+export async function appendEvents(tx: Tx, clusterId: string, inputs: EventInput[], now: Date, uuid: () => string): Promise<EventRecord[]> {
+  if (inputs.length === 0) return [];
+  const rows = await tx.$queryRaw<{ eventSeq: number }[]>`UPDATE "Cluster" SET "eventSeq" = "eventSeq" + ${inputs.length}::int WHERE "id" = ${clusterId}::uuid RETURNING "eventSeq"`;
+  if (rows.length === 0) throw new Error(`cluster ${clusterId} vanished`);
+  const first = Number(rows[0].eventSeq) - inputs.length + 1;
+  const records: EventRecord[] = inputs.map((e, i) => ({
+    id: uuid(),
+    clusterId,
+    sequence: first + i,
+    type: e.type,
+    involvedKind: 'Pod',
+    involvedName: e.pod.name,
+    involvedUid: e.pod.uid,
+    namespace: e.pod.namespace,
+    reason: e.reason,
+    message: e.message,
+    object: podSnapshot(e.pod),
+    createdAt: now.toISOString(),
+  }));
+  await tx.event.createMany({
+    data: records.map((r) => ({ ...r, object: r.object as unknown as Prisma.InputJsonValue, createdAt: now })),
+  });
+  return records;
+}
+
+/** Columns a controller may change on a pod (besides the resourceVersion it bumps). */
+const MUTABLE = ['phase', 'status', 'reason', 'message', 'zone', 'hostId', 'sandboxId', 'scheduledAt', 'startedAt', 'deletionTimestamp'] as const;
+const COLUMN_TYPES: Record<(typeof MUTABLE)[number], string> = {
+  phase: 'text',
+  status: 'text',
+  reason: 'text',
+  message: 'text',
+  zone: 'text',
+  hostId: 'text',
+  sandboxId: 'text',
+  scheduledAt: 'timestamptz',
+  startedAt: 'timestamptz',
+  deletionTimestamp: 'timestamptz',
+};
+
+/**
+ * Writes new states of many pods in one statement, each guarded by the resourceVersion the
+ * caller read (optimistic concurrency). Returns the rows actually written (with their new
+ * resourceVersion); a pod another writer changed in the meantime is left out, and the caller
+ * retries it from a fresh read.
+ */
+export async function writePods(tx: Tx, pods: Pod[]): Promise<Pod[]> {
+  if (pods.length === 0) return [];
+  const payload = JSON.stringify(
+    pods.map((p) => {
+      const o: Record<string, unknown> = { id: p.id, rv: p.resourceVersion };
+      for (const c of MUTABLE) {
+        const v = p[c];
+        o[c] = v instanceof Date ? v.toISOString() : v;
+      }
+      return o;
+    }),
+  );
+  const cols = MUTABLE.map((c) => `"${c}" ${COLUMN_TYPES[c]}`).join(', ');
+  const sets = MUTABLE.map((c) => `"${c}" = v."${c}"`).join(', ');
+  const rows = await tx.$queryRawUnsafe<Pod[]>(
+    `UPDATE "Pod" AS p SET ${sets}, "resourceVersion" = p."resourceVersion" + 1
+     FROM jsonb_to_recordset($1::jsonb) AS v("id" uuid, "rv" int, ${cols})
+     WHERE p."id" = v."id" AND p."resourceVersion" = v."rv"
+     RETURNING p.*`,
+    payload,
+  );
+  return rows.map(normalisePodRow);
+}
+
+/** Deletes pods guarded by resourceVersion; returns the rows deleted. */
+export async function deletePods(tx: Tx, pods: Pick<Pod, 'id' | 'resourceVersion'>[]): Promise<Pod[]> {
+  if (pods.length === 0) return [];
+  const payload = JSON.stringify(pods.map((p) => ({ id: p.id, rv: p.resourceVersion })));
+  const rows = await tx.$queryRawUnsafe<Pod[]>(
+    `DELETE FROM "Pod" AS p USING jsonb_to_recordset($1::jsonb) AS v("id" uuid, "rv" int)
+     WHERE p."id" = v."id" AND p."resourceVersion" = v."rv" RETURNING p.*`,
+    payload,
+  );
+  return rows.map(normalisePodRow);
+}
+
+/** Raw rows come back with driver types; make them look like Prisma's. */
+function normalisePodRow(r: Pod): Pod {
+  const d = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+  const j = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+  return {
+    ...r,
+    createdAt: d(r.createdAt) as Date,
+    scheduledAt: d(r.scheduledAt),
+    startedAt: d(r.startedAt),
+    deletionTimestamp: d(r.deletionTimestamp),
+    labels: j(r.labels),
+    annotations: j(r.annotations),
+    spec: j(r.spec),
+    billedCpuMilli: Number(r.billedCpuMilli),
+    billedMemoryMi: Number(r.billedMemoryMi),
+    resourceVersion: Number(r.resourceVersion),
+  };
+}

@@ -1,0 +1,85 @@
+import type { Db } from '../prisma/client';
+import type { Clock } from '../../ports/clock';
+import type { Provider, SandboxRequest, SandboxState } from '../../ports/provider';
+
+export interface SimulatedProviderOptions {
+  /** Time from create to Running (image pull + boot). Zero is allowed. */
+  bootLatencyMs: number;
+  /** Time from delete to Gone. */
+  stopLatencyMs: number;
+}
+
+/** Per-pod overrides, from the pod's annotations (documented in the README). */
+export const SIM_BOOT_ANNOTATION = 'sim.nodeless.dev/boot-ms';
+export const SIM_STOP_ANNOTATION = 'sim.nodeless.dev/stop-ms';
+
+function annotationMs(annotations: Record<string, string>, key: string, fallback: number): number {
+  const v = annotations[key];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback;
+}
+
+/**
+ * A simulated provider fleet. Its state is a table (SimSandbox) so that every worker process
+ * sees the same fleet; sandbox phases are derived from timestamps on the injected clock, so a
+ * test that advances the clock moves sandboxes along.
+ */
+export class SimulatedProvider implements Provider {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly options: SimulatedProviderOptions,
+  ) {}
+
+  private state(row: { id: string; zone: string; hostId: string; readyAt: Date; goneAt: Date | null }): SandboxState {
+    const now = this.clock.now();
+    const at = { zone: row.zone, hostId: row.hostId };
+    if (row.goneAt) {
+      if (row.goneAt.getTime() <= now) return { id: row.id, ...at, phase: 'Gone', nextChangeAt: null };
+      return { id: row.id, ...at, phase: 'Stopping', nextChangeAt: row.goneAt.getTime() };
+    }
+    if (row.readyAt.getTime() <= now) return { id: row.id, ...at, phase: 'Running', nextChangeAt: null };
+    return { id: row.id, ...at, phase: 'Creating', nextChangeAt: row.readyAt.getTime() };
+  }
+
+  async createSandboxes(requests: SandboxRequest[]): Promise<SandboxState[]> {
+    if (requests.length === 0) return [];
+    const now = this.clock.now();
+    await this.db.simSandbox.createMany({
+      data: requests.map((r) => ({
+        id: `sbx-${r.podUid}`,
+        region: r.region,
+        zone: r.zone,
+        hostId: r.hostId,
+        podUid: r.podUid,
+        cpuMilli: r.cpuMilli,
+        memoryMi: r.memoryMi,
+        createdAt: new Date(now),
+        readyAt: new Date(now + annotationMs(r.annotations, SIM_BOOT_ANNOTATION, this.options.bootLatencyMs)),
+        // stop latency is chosen at create time so a delete needs no annotations
+        stopMs: annotationMs(r.annotations, SIM_STOP_ANNOTATION, this.options.stopLatencyMs),
+        deleteAt: null,
+        goneAt: null,
+      })),
+      skipDuplicates: true,
+    });
+    return this.describeSandboxes(requests.map((r) => `sbx-${r.podUid}`));
+  }
+
+  async deleteSandboxes(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const now = new Date(this.clock.now());
+    await this.db.$executeRaw`UPDATE "SimSandbox" SET "deleteAt" = ${now}, "goneAt" = ${now}::timestamptz + ("stopMs" * interval '1 millisecond') WHERE "id" = ANY(${ids}::text[]) AND "deleteAt" IS NULL`;
+  }
+
+  async describeSandboxes(ids: string[]): Promise<SandboxState[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.simSandbox.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, zone: true, hostId: true, readyAt: true, goneAt: true },
+    });
+    const byId = new Map(rows.map((r) => [r.id, this.state(r)]));
+    return ids.map((id) => byId.get(id) ?? { id, zone: null, hostId: null, phase: 'Gone', nextChangeAt: null });
+  }
+}

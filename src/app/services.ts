@@ -1,0 +1,40 @@
+import type { Db } from '../adapters/prisma/client';
+import type { Bus } from '../ports/bus';
+import type { Clock } from '../ports/clock';
+import type { Ids } from '../ports/ids';
+import type { Fleet, Provider } from '../ports/provider';
+import type { WorkQueue } from '../ports/workqueue';
+
+/** Limits in the spirit of EKS purchase limits (configurable). */
+export interface Limits {
+  clustersPerAccount: number;
+  replicasPerWorkload: number;
+  podsPerCluster: number;
+  manifestBytes: number;
+  manifestObjects: number;
+}
+
+export const defaultLimits: Limits = {
+  clustersPerAccount: 20,
+  replicasPerWorkload: 5000,
+  podsPerCluster: 20000,
+  manifestBytes: 1_048_576,
+  manifestObjects: 200,
+};
+
+/** Everything a use case or controller may touch. Built by a composition root in src/main. */
+export interface Services {
+  db: Db;
+  bus: Bus;
+  queue: WorkQueue;
+  clock: Clock;
+  ids: Ids;
+  provider: Provider;
+  fleet: Fleet;
+  settings: {
+    kubernetesVersion: string;
+    clusterProvisionMs: number;
+    allowSignup: boolean;
+    limits: Limits;
+  };
+}

@@ -1,0 +1,89 @@
+import type { Event } from '../generated/prisma/client';
+import type { EventRecord } from '../adapters/prisma/objects';
+import type { Services } from './services';
+import { Channel } from './channel';
+import { requireCluster } from './clusters';
+import { topics, type ClusterEventsMessage } from './topics';
+
+const PAGE = 500;
+
+export function eventRecord(e: Event): EventRecord {
+  return { ...e, type: e.type as EventRecord['type'], object: e.object as unknown as EventRecord['object'], createdAt: e.createdAt.toISOString() };
+}
+
+/**
+ * A cluster's event stream, resumable: with `since` (the last sequence the client saw) it first
+ * replays every later event from the store, then continues live, with no gap and no duplicate.
+ *
+ * How: subscribe to the bus first (buffering), then replay from the store, then drain live
+ * events in sequence order. A live event that skips ahead (its predecessor was published late,
+ * or the publish was lost) triggers a read of the missing range from the store: events of a
+ * cluster commit in sequence order, so the missing ones are already there.
+ */
+export async function clusterEventStream(
+  svc: Services,
+  accountId: string,
+  clusterId: string,
+  opts: { since?: number | null; filter?: (e: EventRecord) => boolean },
+): Promise<AsyncIterableIterator<EventRecord>> {
+  await requireCluster(svc, accountId, clusterId);
+  const filter = opts.filter ?? (() => true);
+  const out = new Channel<EventRecord>();
+  const live: EventRecord[] = [];
+  let wake: (() => void) | null = null;
+  const unsubscribe = await svc.bus.subscribe(topics.clusterEvents(clusterId), (m) => {
+    live.push(...(m as ClusterEventsMessage).events);
+    wake?.();
+  });
+  out.onClose(unsubscribe);
+
+  const readRange = async (after: number, upTo: number | null): Promise<EventRecord[]> => {
+    const rows = await svc.db.event.findMany({
+      where: { clusterId, sequence: upTo === null ? { gt: after } : { gt: after, lte: upTo } },
+      orderBy: { sequence: 'asc' },
+      take: PAGE,
+    });
+    return rows.map(eventRecord);
+  };
+
+  let last: number;
+  if (opts.since === undefined || opts.since === null) {
+    const c = await svc.db.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { eventSeq: true } });
+    last = c.eventSeq;
+  } else last = opts.since;
+
+  const emit = (e: EventRecord) => {
+    last = e.sequence;
+    if (filter(e)) out.push(e);
+  };
+
+  const closed = new Promise<void>((resolve) => out.onClose(resolve));
+  void (async () => {
+    // Replay.
+    for (;;) {
+      const page = await readRange(last, null);
+      for (const e of page) emit(e);
+      if (page.length < PAGE || out.isClosed) break;
+    }
+    // Live.
+    while (!out.isClosed) {
+      if (live.length === 0) {
+        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), closed]);
+        wake = null;
+        continue;
+      }
+      const batch = live.splice(0).sort((a, b) => a.sequence - b.sequence);
+      for (const e of batch) {
+        if (e.sequence <= last) continue;
+        while (e.sequence > last + 1 && !out.isClosed) {
+          const missing = await readRange(last, e.sequence - 1);
+          if (missing.length === 0) throw new Error(`event ${last + 1} of cluster ${clusterId} is missing from the store`);
+          for (const m of missing) emit(m);
+        }
+        emit(e);
+      }
+    }
+  })().catch((err) => out.fail(err));
+
+  return out;
+}

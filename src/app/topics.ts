@@ -1,0 +1,23 @@
+import type { Bus } from '../ports/bus';
+import type { EventRecord } from '../adapters/prisma/objects';
+
+/** Bus topics. Messages are hints that something was committed; the store is the truth. */
+export const topics = {
+  clusterEvents: (clusterId: string) => `cluster.${clusterId}.events`,
+  clusterStatus: (clusterId: string) => `cluster.${clusterId}.status`,
+};
+
+export interface ClusterEventsMessage {
+  events: EventRecord[];
+}
+
+export async function publishEvents(bus: Bus, clusterId: string, events: EventRecord[]): Promise<void> {
+  if (events.length === 0) return;
+  await bus.publish(topics.clusterEvents(clusterId), { events } satisfies ClusterEventsMessage);
+}
+
+export const keys = {
+  cluster: (id: string) => `cluster:${id}`,
+  workload: (id: string) => `workload:${id}`,
+  pods: (clusterId: string) => `pods:${clusterId}`,
+};

@@ -1,0 +1,42 @@
+import type { Prisma, Workload } from '../generated/prisma/client';
+import type { Services } from './services';
+import type { UserError } from './errors';
+import { findCluster } from './clusters';
+import { keys } from './topics';
+
+export interface ScaleInput {
+  clusterId: string;
+  namespace: string;
+  kind: string;
+  name: string;
+  replicas: number;
+}
+
+export const SCALABLE_KINDS = ['Deployment'];
+
+/** `kubectl scale`: sets spec.replicas (optimistic concurrency on the workload row). */
+export async function scaleWorkload(svc: Services, accountId: string, input: ScaleInput): Promise<{ workload: Workload | null; userErrors: UserError[] }> {
+  const fail = (field: string[], code: string, message: string) => ({ workload: null, userErrors: [{ field, code, message }] });
+  if (!Number.isInteger(input.replicas) || input.replicas < 0) return fail(['replicas'], 'INVALID_VALUE', `replicas: Invalid value: ${input.replicas}: must be greater than or equal to 0`);
+  if (input.replicas > svc.settings.limits.replicasPerWorkload) return fail(['replicas'], 'LIMIT_EXCEEDED', `at most ${svc.settings.limits.replicasPerWorkload} replicas per workload`);
+  if (!SCALABLE_KINDS.includes(input.kind)) return fail(['kind'], 'NOT_SCALABLE', `${input.kind} cannot be scaled; scalable kinds: ${SCALABLE_KINDS.join(', ')}`);
+  const cluster = await findCluster(svc, accountId, input.clusterId);
+  if (!cluster) return fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const w = await svc.db.workload.findUnique({
+      where: { clusterId_namespace_kind_name: { clusterId: cluster.id, namespace: input.namespace, kind: input.kind, name: input.name } },
+    });
+    if (!w) return fail(['name'], 'NOT_FOUND', `${input.kind.toLowerCase()}s.apps "${input.name}" not found in namespace "${input.namespace}"`);
+    const spec = w.spec as Record<string, unknown>;
+    if (spec.replicas === input.replicas) return { workload: w, userErrors: [] };
+    const { count } = await svc.db.workload.updateMany({
+      where: { id: w.id, resourceVersion: w.resourceVersion },
+      data: { spec: { ...spec, replicas: input.replicas } as Prisma.InputJsonValue, generation: { increment: 1 }, resourceVersion: { increment: 1 }, updatedAt: new Date(svc.clock.now()) },
+    });
+    if (count === 1) {
+      await svc.queue.add(keys.workload(w.id));
+      return { workload: await svc.db.workload.findUniqueOrThrow({ where: { id: w.id } }), userErrors: [] };
+    }
+  }
+  return fail([], 'CONFLICT', 'the workload is being changed concurrently; try again');
+}

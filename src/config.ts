@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const ms = z.coerce.number().int().min(0);
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  NODELESS_DATA_DIR: z.string().default(path.join(process.cwd(), '.nodeless', 'data')),
+  NODELESS_ALLOW_SIGNUP: bool.optional(),
+  NODELESS_BOOT_MS: ms.default(2000),
+  NODELESS_STOP_MS: ms.default(1000),
+  NODELESS_CLUSTER_PROVISION_MS: ms.default(1500),
+  NODELESS_FLEET_FILE: z.string().optional(),
+  NODELESS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  NODELESS_RESYNC_MS: ms.default(30_000),
+  NODELESS_QUEUE_NAME: z.string().regex(/^[a-z0-9_.-]+$/i).default('reconcile'),
+  NODELESS_K8S_VERSION: z.string().default('1.32'),
+});
+
+export type RawConfig = z.infer<typeof schema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  allowSignup: boolean;
+  bootLatencyMs: number;
+  stopLatencyMs: number;
+  clusterProvisionMs: number;
+  fleetFile?: string;
+  workerConcurrency: number;
+  resyncMs: number;
+  queueName: string;
+  kubernetesVersion: string;
+}
+
+/** Parses the environment (see the configuration table in the README). Throws on bad values. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`invalid configuration:\n${lines}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    databaseUrl: c.DATABASE_URL,
+    redisUrl: c.REDIS_URL,
+    dataDir: c.NODELESS_DATA_DIR,
+    // Open sign-up is for the embedded, single-user mode; services mode must opt in.
+    allowSignup: c.NODELESS_ALLOW_SIGNUP ?? !c.DATABASE_URL,
+    bootLatencyMs: c.NODELESS_BOOT_MS,
+    stopLatencyMs: c.NODELESS_STOP_MS,
+    clusterProvisionMs: c.NODELESS_CLUSTER_PROVISION_MS,
+    fleetFile: c.NODELESS_FLEET_FILE,
+    workerConcurrency: c.NODELESS_WORKER_CONCURRENCY,
+    resyncMs: c.NODELESS_RESYNC_MS,
+    queueName: c.NODELESS_QUEUE_NAME,
+    kubernetesVersion: c.NODELESS_K8S_VERSION,
+  };
+}

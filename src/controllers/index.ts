@@ -1,0 +1,23 @@
+import type { Services } from '../app/services';
+import { reconcileCluster } from './cluster';
+import { reconcilePods } from './pods';
+import { reconcileWorkload } from './workload';
+
+/** Routes a work-queue key (`kind:id`) to its controller. */
+export function makeReconciler(svc: Services): (key: string) => Promise<void> {
+  return async (key) => {
+    const i = key.indexOf(':');
+    const kind = key.slice(0, i);
+    const id = key.slice(i + 1);
+    switch (kind) {
+      case 'cluster':
+        return reconcileCluster(svc, id);
+      case 'workload':
+        return reconcileWorkload(svc, id);
+      case 'pods':
+        return reconcilePods(svc, id);
+      default:
+        throw new Error(`unknown work key ${key}`);
+    }
+  };
+}

@@ -1,0 +1,116 @@
+import type { Pod, Prisma } from '../generated/prisma/client';
+import type { Services } from '../app/services';
+import { keys, publishEvents } from '../app/topics';
+import { appendEvents, writePods, type EventInput } from '../adapters/prisma/objects';
+import { created, initialPodState, terminating } from '../core/lifecycle';
+import { deploymentPodName, nameSuffix, podTemplateHash, rankForDeletion } from '../core/pods';
+import type { DeploymentSpec } from '../core/manifest';
+
+export interface WorkloadStatus {
+  observedGeneration: number;
+  replicas: number;
+  updatedReplicas: number;
+  readyReplicas: number;
+  availableReplicas: number;
+}
+
+/** Pure: the Deployment status Kubernetes would report for these pods. */
+export function deploymentStatus(generation: number, hash: string, pods: Pick<Pod, 'deletionTimestamp' | 'phase' | 'templateHash'>[]): WorkloadStatus {
+  const live = pods.filter((p) => p.deletionTimestamp === null);
+  const ready = live.filter((p) => p.phase === 'Running').length;
+  return {
+    observedGeneration: generation,
+    replicas: live.length,
+    updatedReplicas: live.filter((p) => p.templateHash === hash).length,
+    readyReplicas: ready,
+    availableReplicas: ready,
+  };
+}
+
+const CREATE_CHUNK = 500;
+
+/**
+ * Level-triggered Deployment reconcile: re-read the workload and its pods, create or terminate
+ * pods until the live count equals spec.replicas, record status. The workload row is locked for
+ * the whole transaction, so however many workers run, one workload is reconciled by one at a
+ * time and no duplicate pod is ever created.
+ */
+export async function reconcileWorkload(svc: Services, id: string): Promise<void> {
+  const now = new Date(svc.clock.now());
+  const outcome = await svc.db.$transaction(
+    async (tx) => {
+      const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Workload" WHERE "id" = ${id}::uuid FOR UPDATE`;
+      if (locked.length === 0) return null;
+      const w = await tx.workload.findUniqueOrThrow({ where: { id } });
+      if (w.kind !== 'Deployment') return null;
+      const spec = w.spec as unknown as DeploymentSpec;
+      const hash = podTemplateHash(spec.template);
+      const pods = await tx.pod.findMany({ where: { workloadId: id } });
+      const live = pods.filter((p) => p.deletionTimestamp === null);
+      const events: EventInput[] = [];
+      let podsChanged = false;
+
+      if (live.length < spec.replicas) {
+        const taken = new Set(pods.map((p) => p.name));
+        const rows: Prisma.PodCreateManyInput[] = [];
+        for (let i = live.length; i < spec.replicas; i++) {
+          let name: string;
+          do name = deploymentPodName(w.name, hash, nameSuffix(svc.ids.randomInts(5)));
+          while (taken.has(name));
+          taken.add(name);
+          rows.push({
+            id: svc.ids.uuid(),
+            uid: svc.ids.uuid(),
+            clusterId: w.clusterId,
+            namespace: w.namespace,
+            name,
+            workloadId: w.id,
+            ownerKind: 'ReplicaSet',
+            ownerName: `${w.name}-${hash}`,
+            templateHash: hash,
+            labels: { ...spec.template.metadata.labels, 'pod-template-hash': hash },
+            annotations: spec.template.metadata.annotations ?? {},
+            spec: spec.template.spec as Prisma.InputJsonValue,
+            billedCpuMilli: w.podCpuMilli,
+            billedMemoryMi: w.podMemoryMi,
+            createdAt: now,
+            resourceVersion: 1,
+            ...initialPodState,
+          });
+        }
+        for (let i = 0; i < rows.length; i += CREATE_CHUNK) await tx.pod.createMany({ data: rows.slice(i, i + CREATE_CHUNK) });
+        for (const r of rows) {
+          const pod = { ...r, workloadId: r.workloadId ?? null } as unknown as Pod;
+          events.push(created(pod, { kind: 'ReplicaSet', name: `${w.name}-${hash}` }));
+          pods.push(pod);
+        }
+        podsChanged = true;
+      } else if (live.length > spec.replicas) {
+        const victims = rankForDeletion(live).slice(0, live.length - spec.replicas);
+        const transitions = victims.map((p) => terminating(p, now, `scaled down to ${spec.replicas}`));
+        const written = await writePods(tx, transitions.map((t) => t.pod));
+        if (written.length < victims.length) throw new Error(`pods of workload ${id} changed concurrently; retrying`);
+        const byId = new Map(written.map((p) => [p.id, p]));
+        for (const t of transitions) events.push({ ...t, pod: byId.get(t.pod.id)! });
+        for (const p of written) pods[pods.findIndex((x) => x.id === p.id)] = p;
+        podsChanged = true;
+      }
+
+      const status = deploymentStatus(w.generation, hash, pods);
+      const previous = w.status as unknown as Partial<WorkloadStatus>;
+      const statusChanged = JSON.stringify(previous) !== JSON.stringify(status) || w.observedGeneration !== w.generation;
+      if (statusChanged) {
+        await tx.workload.update({
+          where: { id },
+          data: { status: status as unknown as Prisma.InputJsonValue, observedGeneration: w.generation, resourceVersion: { increment: 1 } },
+        });
+      }
+      const records = await appendEvents(tx, w.clusterId, events, now, () => svc.ids.uuid());
+      return { clusterId: w.clusterId, records, podsChanged };
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  );
+  if (!outcome) return;
+  await publishEvents(svc.bus, outcome.clusterId, outcome.records);
+  if (outcome.podsChanged) await svc.queue.add(keys.pods(outcome.clusterId));
+}

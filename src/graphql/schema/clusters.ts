@@ -1,0 +1,171 @@
+import type { Cluster, Event, Workload } from '../../generated/prisma/client';
+import { builder, cursorPage, decodeCursor, encodeCursor, parseId, requireAccount, UserErrorRef } from '../builder';
+import { ClusterRef, PodRef, WorkloadRef, type PodView } from './refs';
+import { createCluster, findCluster } from '../../app/clusters';
+
+export const ClusterStatusEnum = builder.enumType('ClusterStatus', {
+  values: ['PROVISIONING', 'RUNNING', 'DELETING'] as const,
+});
+
+export const WatchEventTypeEnum = builder.enumType('WatchEventType', {
+  description: 'What happened to the object, as in a Kubernetes watch.',
+  values: ['ADDED', 'MODIFIED', 'DELETED'] as const,
+});
+
+const NamespaceRef = builder.objectRef<{ name: string; phase: string; labels: unknown; createdAt: Date }>('Namespace').implement({
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    phase: t.exposeString('phase'),
+    labels: t.field({ type: 'JSON', resolve: (n) => n.labels }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const EventRef = builder.objectRef<Event>('Event').implement({
+  description: 'A Kubernetes-style event in the cluster log, numbered by a per-cluster sequence.',
+  fields: (t) => ({
+    sequence: t.exposeInt('sequence'),
+    type: t.field({ type: WatchEventTypeEnum, resolve: (e) => e.type as 'ADDED' }),
+    reason: t.exposeString('reason'),
+    message: t.exposeString('message'),
+    involvedKind: t.exposeString('involvedKind'),
+    involvedName: t.exposeString('involvedName'),
+    namespace: t.exposeString('namespace'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const isNameCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string');
+const isSeqCursor = (v: unknown): v is number => Number.isInteger(v);
+
+builder.node(ClusterRef, {
+  id: { resolve: (c) => c.id },
+  description: 'A serverless Kubernetes cluster: a control plane with no nodes.',
+  loadOne: (id, ctx) => (ctx.account ? findCluster(ctx.svc, ctx.account.id, id) : null),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    region: t.exposeString('region'),
+    version: t.exposeString('version', { description: 'Kubernetes version served.' }),
+    status: t.field({ type: ClusterStatusEnum, resolve: (c) => c.status as 'RUNNING' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    lastEventSequence: t.exposeInt('eventSeq', { description: 'Sequence of the newest event; pass it as `since` to podEvents to stream from now.' }),
+    namespaces: t.field({
+      type: [NamespaceRef],
+      resolve: (c, _, ctx) => ctx.svc.db.namespace.findMany({ where: { clusterId: c.id }, orderBy: { name: 'asc' } }),
+    }),
+    workloads: t.connection({
+      type: WorkloadRef,
+      args: { namespace: t.arg.string(), kind: t.arg.string() },
+      resolve: (c, args, ctx) =>
+        cursorPage(args, (w: Workload) => encodeCursor([`${w.namespace}/${w.kind}`, w.name]), async ({ after, before, limit, inverted }) => {
+          const a = decodeCursor(after, isNameCursor);
+          const b = decodeCursor(before, isNameCursor);
+          const key = (cur: [string, string]) => {
+            const [ns, kind] = cur[0].split('/');
+            return { ns, kind, name: cur[1] };
+          };
+          const gt = (k: { ns: string; kind: string; name: string }) => ({ OR: [{ namespace: { gt: k.ns } }, { namespace: k.ns, kind: { gt: k.kind } }, { namespace: k.ns, kind: k.kind, name: { gt: k.name } }] });
+          const lt = (k: { ns: string; kind: string; name: string }) => ({ OR: [{ namespace: { lt: k.ns } }, { namespace: k.ns, kind: { lt: k.kind } }, { namespace: k.ns, kind: k.kind, name: { lt: k.name } }] });
+          const dir = inverted ? 'desc' : 'asc';
+          return ctx.svc.db.workload.findMany({
+            where: { clusterId: c.id, ...(args.namespace ? { namespace: args.namespace } : {}), ...(args.kind ? { kind: args.kind } : {}), AND: [a ? gt(key(a)) : {}, b ? lt(key(b)) : {}] },
+            orderBy: [{ namespace: dir }, { kind: dir }, { name: dir }],
+            take: limit,
+          });
+        }),
+    }),
+    pods: t.connection({
+      type: PodRef,
+      description: 'Pods ordered by namespace and name. One SQL query per page, whatever its size.',
+      args: { namespace: t.arg.string() },
+      resolve: (c, args, ctx) =>
+        cursorPage(args, (p: PodView) => encodeCursor([p.namespace, p.name]), async ({ after, before, limit, inverted }) => {
+          const a = decodeCursor(after, isNameCursor);
+          const b = decodeCursor(before, isNameCursor);
+          const dir = inverted ? 'desc' : 'asc';
+          return (await ctx.svc.db.pod.findMany({
+            where: {
+              clusterId: c.id,
+              ...(args.namespace ? { namespace: args.namespace } : {}),
+              AND: [
+                a ? { OR: [{ namespace: { gt: a[0] } }, { namespace: a[0], name: { gt: a[1] } }] } : {},
+                b ? { OR: [{ namespace: { lt: b[0] } }, { namespace: b[0], name: { lt: b[1] } }] } : {},
+              ],
+            },
+            orderBy: [{ namespace: dir }, { name: dir }],
+            take: limit,
+          })) as PodView[];
+        }),
+    }),
+    events: t.connection({
+      type: EventRef,
+      description: 'The event log in sequence order (oldest first; use `last` for the newest).',
+      resolve: (c, args, ctx) =>
+        cursorPage(args, (e: Event) => encodeCursor(e.sequence), async ({ after, before, limit, inverted }) => {
+          const a = decodeCursor(after, isSeqCursor);
+          const b = decodeCursor(before, isSeqCursor);
+          return ctx.svc.db.event.findMany({
+            where: { clusterId: c.id, sequence: { ...(a !== undefined ? { gt: a } : {}), ...(b !== undefined ? { lt: b } : {}) } },
+            orderBy: { sequence: inverted ? 'desc' : 'asc' },
+            take: limit,
+          });
+        }),
+    }),
+  }),
+});
+
+builder.queryField('cluster', (t) =>
+  t.field({
+    type: ClusterRef,
+    nullable: true,
+    description: "One of your clusters by id; null when there is none (or it is another account's).",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_, { id }, ctx) => {
+      const account = requireAccount(ctx);
+      const uuid = parseId('Cluster', String(id));
+      return uuid ? findCluster(ctx.svc, account.id, uuid) : null;
+    },
+  }),
+);
+
+builder.queryField('clusters', (t) =>
+  t.connection({
+    type: ClusterRef,
+    description: 'Your clusters, by name.',
+    resolve: (_, args, ctx) => {
+      const account = requireAccount(ctx);
+      return cursorPage(args, (c: Cluster) => encodeCursor(c.name), async ({ after, before, limit, inverted }) => {
+        const a = decodeCursor(after, (v): v is string => typeof v === 'string');
+        const b = decodeCursor(before, (v): v is string => typeof v === 'string');
+        return ctx.svc.db.cluster.findMany({
+          where: { accountId: account.id, name: { ...(a !== undefined ? { gt: a } : {}), ...(b !== undefined ? { lt: b } : {}) } },
+          orderBy: { name: inverted ? 'desc' : 'asc' },
+          take: limit,
+        });
+      });
+    },
+  }),
+);
+
+const CreateClusterInput = builder.inputType('CreateClusterInput', {
+  fields: (t) => ({
+    name: t.string({ required: true, description: 'A DNS-1123 label, unique in your account.' }),
+    region: t.string({ required: true, description: 'One of `regions { name }`.' }),
+  }),
+});
+
+const CreateClusterPayload = builder.objectRef<Awaited<ReturnType<typeof createCluster>>>('CreateClusterPayload').implement({
+  fields: (t) => ({
+    cluster: t.field({ type: ClusterRef, nullable: true, resolve: (p) => p.cluster }),
+    userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+  }),
+});
+
+builder.mutationField('createCluster', (t) =>
+  t.field({
+    type: CreateClusterPayload,
+    description: 'Creates a cluster. It starts PROVISIONING and becomes RUNNING with a `default` namespace (watch it with `clusterStatus`).',
+    args: { input: t.arg({ type: CreateClusterInput, required: true }) },
+    resolve: (_, { input }, ctx) => createCluster(ctx.svc, requireAccount(ctx).id, input),
+  }),
+);

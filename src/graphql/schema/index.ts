@@ -1,0 +1,13 @@
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from '../builder';
+import './accounts';
+import './regions';
+import './pods';
+import './clusters';
+import './workloads';
+import './streams';
+
+export const schema = builder.toSchema();
+
+/** The SDL committed as schema.graphql (a test checks they are equal). */
+export const printedSchema = () => printSchema(lexicographicSortSchema(schema)) + '\n';

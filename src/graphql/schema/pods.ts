@@ -1,0 +1,49 @@
+import { builder } from '../builder';
+import { PodRef, type PodView } from './refs';
+import { formatCpuMilli, formatMemoryMi } from '../../core/quantity';
+
+export const PodPhaseEnum = builder.enumType('PodPhase', {
+  description: 'The Kubernetes pod phase.',
+  values: { PENDING: { value: 'Pending' }, RUNNING: { value: 'Running' }, SUCCEEDED: { value: 'Succeeded' }, FAILED: { value: 'Failed' }, UNKNOWN: { value: 'Unknown' } } as const,
+});
+
+export const BilledSpecRef = builder.objectRef<{ cpuMilli: number; memoryMi: number }>('BilledSpec').implement({
+  description: 'The supported spec a pod is sized to and billed for (not its usage).',
+  fields: (t) => ({
+    cpu: t.string({ description: 'CPU as a Kubernetes quantity, e.g. "250m" or "4".', resolve: (s) => formatCpuMilli(s.cpuMilli) }),
+    memory: t.string({ description: 'Memory as a Kubernetes quantity, e.g. "512Mi" or "8Gi".', resolve: (s) => formatMemoryMi(s.memoryMi) }),
+    cpuMillicores: t.exposeInt('cpuMilli'),
+    memoryMebibytes: t.exposeInt('memoryMi'),
+  }),
+});
+
+builder.node(PodRef, {
+  id: { resolve: (p) => p.id },
+  description: 'A pod: one isolated sandbox on the provider fleet.',
+  loadMany: async (ids, ctx) => {
+    if (!ctx.account) return ids.map(() => null);
+    const rows = await ctx.svc.db.pod.findMany({ where: { id: { in: ids as string[] }, cluster: { accountId: ctx.account.id } } });
+    const byId = new Map(rows.map((r) => [r.id, r as PodView]));
+    return ids.map((id) => byId.get(id) ?? null);
+  },
+  fields: (t) => ({
+    uid: t.exposeString('uid'),
+    name: t.exposeString('name'),
+    namespace: t.exposeString('namespace'),
+    phase: t.field({ type: PodPhaseEnum, resolve: (p) => p.phase as 'Pending' }),
+    status: t.exposeString('status', { description: 'What `kubectl get pods` shows in STATUS: Pending, ContainerCreating, Running, Terminating, …' }),
+    reason: t.exposeString('reason', { nullable: true }),
+    message: t.exposeString('message', { nullable: true }),
+    labels: t.field({ type: 'JSON', resolve: (p) => p.labels ?? {} }),
+    ownerKind: t.exposeString('ownerKind', { nullable: true }),
+    ownerName: t.exposeString('ownerName', { nullable: true }),
+    billedSpec: t.field({ type: BilledSpecRef, resolve: (p) => ({ cpuMilli: p.billedCpuMilli, memoryMi: p.billedMemoryMi }) }),
+    zone: t.exposeString('zone', { nullable: true }),
+    host: t.exposeString('hostId', { nullable: true, description: 'The fleet host the sandbox runs on.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    scheduledAt: t.expose('scheduledAt', { type: 'DateTime', nullable: true }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    deletionTimestamp: t.expose('deletionTimestamp', { type: 'DateTime', nullable: true }),
+    resourceVersion: t.string({ resolve: (p) => String(p.resourceVersion) }),
+  }),
+});

@@ -1,0 +1,115 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Services } from '../app/services';
+import { authenticate } from '../app/accounts';
+import { schema } from './schema';
+import type { Context } from './builder';
+
+type Enveloped = ExecutionArgs & { rootValue: { execute: (a: ExecutionArgs) => unknown; subscribe: (a: ExecutionArgs) => unknown } };
+
+export interface ApiServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * AppErrors become GraphQL errors with `extensions.code`; anything else is masked. Duck-typed on
+ * purpose: graphql may be loaded twice (ESM and CJS builds), so `instanceof` is unreliable.
+ */
+function maskError(error: unknown, message: string): Error {
+  const e = error as { originalError?: unknown; path?: readonly (string | number)[]; locations?: unknown; message?: string };
+  const original = (e && typeof e === 'object' && 'originalError' in e ? e.originalError : error) as { name?: string; code?: string; message?: string } | undefined;
+  if (original && original.name === 'AppError' && typeof original.code === 'string') {
+    return new GraphQLError(original.message ?? message, { extensions: { code: original.code }, path: e.path });
+  }
+  if (!original && e && typeof e === 'object' && 'locations' in e) return error as Error; // syntax / validation errors
+  if (original && typeof original === 'object' && 'extensions' in original && (original as { extensions?: { code?: unknown } }).extensions?.code) return original as unknown as Error;
+  console.error('internal error:', original ?? error);
+  return new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/**
+ * The API: graphql-yoga over HTTP (queries, mutations, SSE subscriptions, GraphiQL) and
+ * graphql-ws on the same port and path for WebSocket subscriptions.
+ */
+export async function startApiServer(svc: Services, opts: { port: number; host?: string }): Promise<ApiServer> {
+  const yoga = createYoga<{ svc?: Services }, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: {
+      title: 'Nodeless',
+      subscriptionsProtocol: 'WS',
+      headers: JSON.stringify({ Authorization: 'Bearer <token from createAccount>' }),
+    },
+    maskedErrors: { maskError },
+    // over WebSocket there is no request: onSubscribe below authenticates from connectionParams
+    context: async ({ request }: Partial<YogaInitialContext>): Promise<Context> => ({
+      svc,
+      account: request ? await authenticate(svc, request.headers.get('authorization')) : null,
+    }),
+  });
+
+  const server: Server = createHttpServer((req, res) => {
+    if (req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      return;
+    }
+    if (req.url === '/' || req.url === '') {
+      res.writeHead(302, { location: '/graphql' }).end();
+      return;
+    }
+    void yoga.requestListener(req, res);
+  });
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsServer = useServer(
+    {
+      // yoga's enveloped execute/subscribe travel in rootValue (graphql-ws example pattern)
+      execute: ((args: Enveloped) => args.rootValue.execute(args)) as never,
+      subscribe: ((args: Enveloped) => args.rootValue.subscribe(args)) as never,
+      onSubscribe: async (ctx, _id, payload) => {
+        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
+        const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
+        const args = {
+          schema: s,
+          operationName: payload.operationName,
+          document: parse(payload.query),
+          variableValues: payload.variables,
+          contextValue: { ...(await contextFactory()), svc, account: await authenticate(svc, authorization) },
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+      onError: (_ctx, _id, _payload, errors) => {
+        for (const e of errors) if ((e.originalError as { name?: string } | undefined)?.name !== 'AppError') console.error('subscription error:', e);
+      },
+    },
+    wss,
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '0.0.0.0', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.host && opts.host !== '0.0.0.0' ? opts.host : 'localhost';
+  return {
+    url: `http://${host}:${port}/graphql`,
+    wsUrl: `ws://${host}:${port}/graphql`,
+    port,
+    async close() {
+      await wsServer.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Services } from '../app/services';
+import { keys } from '../app/topics';
+
+/**
+ * The periodic resync of level-triggered controllers: enqueue every object that may need work,
+ * so anything a lost message or a crashed worker missed is healed. Cheap because the queue
+ * dedupes keys that are already waiting.
+ */
+export async function resyncOnce(svc: Services): Promise<number> {
+  const [clusters, workloads, podClusters] = await Promise.all([
+    svc.db.cluster.findMany({ where: { status: 'PROVISIONING' }, select: { id: true } }),
+    svc.db.workload.findMany({ select: { id: true } }),
+    svc.db.pod.findMany({ where: { OR: [{ phase: 'Pending' }, { deletionTimestamp: { not: null } }] }, select: { clusterId: true }, distinct: ['clusterId'] }),
+  ]);
+  for (const c of clusters) await svc.queue.add(keys.cluster(c.id));
+  for (const w of workloads) await svc.queue.add(keys.workload(w.id));
+  for (const p of podClusters) await svc.queue.add(keys.pods(p.clusterId));
+  return clusters.length + workloads.length + podClusters.length;
+}
