@@ -49,6 +49,15 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
       headers: JSON.stringify({ Authorization: 'Bearer <token from createAccount>' }),
     },
     maskedErrors: { maskError },
+    // Expected request errors (AppError: not found, unauthenticated) are answers, not incidents.
+    logging: {
+      debug: () => {},
+      info: () => {},
+      warn: (...args: unknown[]) => console.warn(...args),
+      error: (...args: unknown[]) => {
+        if (!args.some((a) => (a as { name?: string } | null)?.name === 'AppError')) console.error(...args);
+      },
+    },
     // over WebSocket there is no request: onSubscribe below authenticates from connectionParams
     context: async ({ request }: Partial<YogaInitialContext>): Promise<Context> => ({
       svc,
