@@ -1,7 +1,7 @@
 import type { Pod } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
-import { appendEvents, deletePods, writePods, type EventInput, type EventRecord } from '../adapters/prisma/objects';
+import { appendEvents, deletePods, writePods, type EventInput } from '../adapters/prisma/objects';
 import { deleted, scheduled, started, type Transition } from '../core/lifecycle';
 import { placePod } from '../core/placement';
 
@@ -60,7 +60,7 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
       const s = sandboxes[i];
       return scheduled(p, { zone: s.zone ?? requests[i].zone, hostId: s.hostId ?? requests[i].hostId, sandboxId: s.id }, now);
     });
-    await commit(svc, clusterId, transitions, touchedWorkloads);
+    if ((await commit(svc, clusterId, transitions, touchedWorkloads)) > 0) again = true;
   }
 
   // 2. Start.
@@ -79,7 +79,7 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
       if (s.phase === 'Running') transitions.push(started(p, now));
       else later(s.nextChangeAt);
     });
-    await commit(svc, clusterId, transitions, touchedWorkloads);
+    if ((await commit(svc, clusterId, transitions, touchedWorkloads)) > 0) again = true;
   }
 
   // 3. Stop and delete.
@@ -104,6 +104,7 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
       const now = new Date(svc.clock.now());
       const records = await svc.db.$transaction(async (tx) => {
         const removed = await deletePods(tx, gone);
+        if (removed.length < gone.length) again = true;
         for (const p of removed) if (p.workloadId) touchedWorkloads.add(p.workloadId);
         return appendEvents(tx, clusterId, removed.map((p) => deleted(p)), now, () => svc.ids.uuid());
       });
@@ -116,9 +117,12 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
   else if (wakeAt !== null) await svc.queue.addAfter(keys.pods(clusterId), Math.max(0, wakeAt - svc.clock.now()));
 }
 
-/** Writes transitions (resourceVersion-guarded) with their events in one transaction, then publishes. */
-async function commit(svc: Services, clusterId: string, transitions: Transition<Pod>[], touched: Set<string>): Promise<EventRecord[]> {
-  if (transitions.length === 0) return [];
+/**
+ * Writes transitions (resourceVersion-guarded) with their events in one transaction, then
+ * publishes. Returns how many pods were skipped because another writer changed them first.
+ */
+async function commit(svc: Services, clusterId: string, transitions: Transition<Pod>[], touched: Set<string>): Promise<number> {
+  if (transitions.length === 0) return 0;
   const now = new Date(svc.clock.now());
   const records = await svc.db.$transaction(async (tx) => {
     const written = await writePods(tx, transitions.map((t) => t.pod));
@@ -133,5 +137,5 @@ async function commit(svc: Services, clusterId: string, transitions: Transition<
     return appendEvents(tx, clusterId, events, now, () => svc.ids.uuid());
   });
   await publishEvents(svc.bus, clusterId, records);
-  return records;
+  return transitions.length - records.length;
 }
