@@ -55,7 +55,11 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
       info: () => {},
       warn: (...args: unknown[]) => console.warn(...args),
       error: (...args: unknown[]) => {
-        if (!args.some((a) => (a as { name?: string } | null)?.name === 'AppError')) console.error(...args);
+        const expected = (a: unknown) => {
+          const e = a as { name?: string; originalError?: { name?: string } } | null;
+          return e?.name === 'AppError' || e?.originalError?.name === 'AppError';
+        };
+        if (!args.some(expected)) console.error(...args);
       },
     },
     // over WebSocket there is no request: onSubscribe below authenticates from connectionParams

@@ -76,8 +76,8 @@ builder.node(ClusterRef, {
     }),
     pods: t.connection({
       type: PodRef,
-      description: 'Pods ordered by namespace and name. One SQL query per page, whatever its size.',
-      args: { namespace: t.arg.string() },
+      description: 'Pods ordered by namespace and name, optionally of one workload. One SQL query per page, whatever its size.',
+      args: { namespace: t.arg.string(), workload: t.arg.id({ description: 'Only the pods of this workload (its id).' }) },
       resolve: (c, args, ctx) =>
         cursorPage(args, (p: PodView) => encodeCursor([p.namespace, p.name]), async ({ after, before, limit, inverted }) => {
           const a = decodeCursor(after, isNameCursor);
@@ -87,6 +87,7 @@ builder.node(ClusterRef, {
             where: {
               clusterId: c.id,
               ...(args.namespace ? { namespace: args.namespace } : {}),
+              ...(args.workload ? { workloadId: parseId('Workload', String(args.workload)) ?? '00000000-0000-0000-0000-000000000000' } : {}),
               AND: [
                 a ? { OR: [{ namespace: { gt: a[0] } }, { namespace: a[0], name: { gt: a[1] } }] } : {},
                 b ? { OR: [{ namespace: { lt: b[0] } }, { namespace: b[0], name: { lt: b[1] } }] } : {},
@@ -94,6 +95,7 @@ builder.node(ClusterRef, {
             },
             orderBy: [{ namespace: dir }, { name: dir }],
             take: limit,
+            omit: { spec: true, annotations: true },
           })) as PodView[];
         }),
     }),

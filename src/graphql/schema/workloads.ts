@@ -1,6 +1,6 @@
 import type { Workload } from '../../generated/prisma/client';
-import { builder, cursorPage, decodeCursor, encodeCursor, parseId, requireAccount, UserErrorRef } from '../builder';
-import { ClusterRef, PodRef, WorkloadRef, type PodView } from './refs';
+import { builder, parseId, requireAccount, UserErrorRef } from '../builder';
+import { ClusterRef, WorkloadRef } from './refs';
 import { BilledSpecRef } from './pods';
 import { applyManifest, type ApplyResult, type AppliedObject } from '../../app/manifests';
 import { scaleWorkload } from '../../app/workloads';
@@ -17,8 +17,6 @@ const WorkloadStatusRef = builder.objectRef<Partial<WorkloadStatus>>('WorkloadSt
     availableReplicas: t.int({ resolve: (s) => s.availableReplicas ?? 0 }),
   }),
 });
-
-const isNameCursor = (v: unknown): v is string => typeof v === 'string';
 
 builder.node(WorkloadRef, {
   id: { resolve: (w) => w.id },
@@ -45,19 +43,6 @@ builder.node(WorkloadRef, {
     podBilledSpec: t.field({ type: BilledSpecRef, description: 'The spec each pod of this workload is billed for.', resolve: (w) => ({ cpuMilli: w.podCpuMilli, memoryMi: w.podMemoryMi }) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    pods: t.connection({
-      type: PodRef,
-      resolve: (w, args, ctx) =>
-        cursorPage(args, (p: PodView) => encodeCursor(p.name), async ({ after, before, limit, inverted }) => {
-          const a = decodeCursor(after, isNameCursor);
-          const b = decodeCursor(before, isNameCursor);
-          return (await ctx.svc.db.pod.findMany({
-            where: { workloadId: w.id, name: { ...(a !== undefined ? { gt: a } : {}), ...(b !== undefined ? { lt: b } : {}) } },
-            orderBy: { name: inverted ? 'desc' : 'asc' },
-            take: limit,
-          })) as PodView[];
-        }),
-    }),
   }),
 });
 
