@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Prisma } from '../src/generated/prisma/client';
-import { testStore, startStack, type Stack } from './support/stack';
+import { testStore, startStack, type GqlResult, type Stack } from './support/stack';
 
 /** Listing pods costs the same small number of SQL queries for 10 pods or 1,000 (no N+1). */
 describe('SQL queries per request', () => {
@@ -69,8 +69,8 @@ describe('SQL queries per request', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const r = await stack.gql(`query($c: ID!, $a: String) { cluster(id: $c) { pods(first: 300, after: $a) { edges { node { name } } pageInfo { hasNextPage endCursor } } } }`, { c: clusterId, a: after }, token);
-      const page = r.data.cluster.pods;
+      const r: GqlResult = await stack.gql(`query($c: ID!, $a: String) { cluster(id: $c) { pods(first: 300, after: $a) { edges { node { name } } pageInfo { hasNextPage endCursor } } } }`, { c: clusterId, a: after }, token);
+      const page: { edges: { node: { name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = r.data.cluster.pods;
       seen.push(...page.edges.map((e: any) => e.node.name));
       if (!page.pageInfo.hasNextPage) break;
       after = page.pageInfo.endCursor;
