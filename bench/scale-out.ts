@@ -1,0 +1,594 @@
+/**
+ * Scale-out benchmark (services mode: PostgreSQL + Redis), run with `npm run bench:scale`.
+ *
+ * Starts the api and the worker in this process on a fresh PostgreSQL schema and a unique
+ * work-queue name, signs up, creates a cluster, subscribes to podEvents over a real graphql-ws
+ * socket, applies a Deployment with 0 replicas and scales it to N (BENCH_PODS, default 1000).
+ * It measures, as seen by the subscriber:
+ *   - pods_per_s: N / seconds from the scaleWorkload mutation to the last Running event;
+ *   - per pod, create→Running latency from the arrival of its ADDED event to the arrival of its
+ *     Running event (p50_ms, p99_ms), and from the mutation (printed for people);
+ * then the raw PostgreSQL insert rate of N Pod-shaped rows (multi-row INSERTs of 500) into a
+ * scratch table, and ratio = pods_per_s / pg_rows_per_s.
+ *
+ * Progress goes to stderr; the last line on stdout is one JSON object.
+ *
+ * Environment:
+ *   DATABASE_URL   default postgres://postgres@127.0.0.1:5432/test (a `bench_<random>` schema is used and dropped)
+ *   REDIS_URL      default redis://127.0.0.1:6379 (keys of the unique queue name are deleted at the end)
+ *   BENCH_PODS     pods to scale to (default 1000)
+ *   BENCH_CONCURRENCY or NODELESS_WORKER_CONCURRENCY   worker concurrency (default 4)
+ *   BENCH_WARMUP   pods of a warm-up Deployment run first, also proving the subscription live (default 10, 0 = none)
+ *   BENCH_TIMEOUT_MS   give up after this long waiting for Running pods (default 300000)
+ *   BENCH_PROFILE=1    also print where the time goes: SQL statements (count, round-trip time),
+ *                      reconcile passes per key kind, bus/queue/provider calls (adds some overhead).
+ *   BENCH_CPU_PROFILE=file.cpuprofile   CPU-profile this process during the measured window only
+ *                      (open in Chrome DevTools); the heaviest functions and packages are printed.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { createClient as createRedis } from 'redis';
+import { createClient as createWs, type Client as WsClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { openStore, parseDatabaseUrl, type Store } from '../src/adapters/prisma/client';
+import { startApp, type App } from '../src/main/app';
+import { dropSchema, makeGql, nginxDeployment, signup, testConfig, type Gql } from '../test/support/stack';
+
+const N = int('BENCH_PODS', 1000, 1);
+const CONCURRENCY = int('BENCH_CONCURRENCY', int('NODELESS_WORKER_CONCURRENCY', 4, 1), 1);
+const WARMUP = int('BENCH_WARMUP', 10, 0);
+const TIMEOUT_MS = int('BENCH_TIMEOUT_MS', 300_000, 1000);
+const PROFILE = ['1', 'true', 'yes'].includes(process.env.BENCH_PROFILE ?? '');
+const CPU_PROFILE = process.env.BENCH_CPU_PROFILE || '';
+const INSERT_BATCH = 500;
+const DEPLOYMENT = 'bench';
+const WARMUP_DEPLOYMENT = 'warmup';
+
+function int(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${raw}`);
+  return n;
+}
+
+const log = (...args: unknown[]) => console.error('[bench]', ...args);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (x: number, digits = 1) => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Profiling (BENCH_PROFILE=1): wraps objects from the outside; src/ is not changed.
+
+interface Stat {
+  n: number;
+  ms: number;
+  max: number;
+}
+class Stats {
+  private readonly m = new Map<string, Stat>();
+  add(key: string, ms: number): void {
+    const s = this.m.get(key) ?? { n: 0, ms: 0, max: 0 };
+    s.n++;
+    s.ms += ms;
+    s.max = Math.max(s.max, ms);
+    this.m.set(key, s);
+  }
+  reset(): void {
+    this.m.clear();
+  }
+  print(title: string, limit = 30): void {
+    const rows = [...this.m.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, limit);
+    if (rows.length === 0) return;
+    log(title);
+    for (const [k, s] of rows) log(`  ${String(s.n).padStart(6)} × ${(s.ms / s.n).toFixed(1).padStart(8)} ms avg  ${s.ms.toFixed(0).padStart(7)} ms total  ${s.max.toFixed(0).padStart(6)} ms max  ${k}`);
+  }
+}
+const sqlStats = new Stats();
+const callStats = new Stats();
+const passStats = new Stats();
+
+/** Normalises an SQL statement into a short label (statement kind + table). */
+function sqlLabel(text: string): string {
+  const s = text.slice(0, 400).replace(/\s+/g, ' ').trim();
+  const verb = /^(SELECT|INSERT INTO|UPDATE|DELETE FROM|BEGIN|COMMIT|ROLLBACK|WITH)\b/i.exec(s)?.[1]?.toUpperCase();
+  if (!verb) return s.slice(0, 60);
+  if (verb === 'BEGIN' || verb === 'COMMIT' || verb === 'ROLLBACK') return verb;
+  const table = verb === 'SELECT' || verb === 'WITH' ? /\bFROM\s+(?:"\w+"\.)?"(\w+)"/i.exec(text.slice(0, 4000))?.[1] : /^\S+(?:\s+INTO|\s+FROM)?\s+(?:"\w+"\.)?"(\w+)"/i.exec(s)?.[1];
+  const extra = /jsonb_to_recordset/.test(s) ? ' (jsonb batch)' : /GROUP BY/i.test(s) ? ' (group by)' : /FOR UPDATE/i.test(s) ? ' (for update)' : /ON CONFLICT/i.test(s) ? ' (on conflict)' : '';
+  return `${verb} ${table ?? '?'}${extra}`;
+}
+
+/** Times every statement at the pg driver (round trip incl. result parsing), under Prisma. */
+function instrumentPg(): void {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = typeof first === 'string' ? first : (first?.text ?? '?');
+    const t = performance.now();
+    const record = (failed: boolean) => sqlStats.add(`${sqlLabel(text)}${failed ? ' (error)' : ''}`, performance.now() - t);
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      const cb = args[last] as (err: unknown, ...rest: unknown[]) => void;
+      args[last] = (err: unknown, ...rest: unknown[]) => {
+        record(!!err);
+        cb(err, ...rest);
+      };
+      return original.apply(this, args);
+    }
+    const r = original.apply(this, args);
+    if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(() => record(false), () => record(true));
+    return r;
+  };
+}
+
+function wrapMethods(obj: object, label: string, names: string[]): void {
+  const o = obj as Record<string, unknown>;
+  for (const name of names) {
+    const fn = o[name];
+    if (typeof fn !== 'function') continue;
+    o[name] = async function (this: unknown, ...args: unknown[]) {
+      const t = performance.now();
+      try {
+        return await (fn as (...a: unknown[]) => Promise<unknown>).apply(obj, args);
+      } finally {
+        callStats.add(`${label}.${name}`, performance.now() - t);
+      }
+    };
+  }
+}
+
+/** Per key kind, the time from a claim to its done/fail: one reconcile pass. */
+function instrumentQueue(queue: object): void {
+  const q = queue as Record<string, (...a: any[]) => Promise<any>>;
+  const started = new Map<string, number>();
+  const claim = q.claim.bind(queue);
+  const done = q.done.bind(queue);
+  const fail = q.fail.bind(queue);
+  q.claim = async (...a: unknown[]) => {
+    const lease = await claim(...a);
+    if (lease) started.set(lease.token, performance.now());
+    return lease;
+  };
+  const finish = (lease: { key: string; token: string }, outcome: string) => {
+    const t = started.get(lease.token);
+    started.delete(lease.token);
+    if (t !== undefined) passStats.add(`${lease.key.slice(0, lease.key.indexOf(':'))}${outcome}`, performance.now() - t);
+  };
+  q.done = async (lease: { key: string; token: string }) => {
+    finish(lease, '');
+    return done(lease);
+  };
+  q.fail = async (lease: { key: string; token: string }) => {
+    finish(lease, ' (failed)');
+    return fail(lease);
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// CPU profile of the measured window (BENCH_CPU_PROFILE=file).
+
+interface CpuNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+async function startCpuProfile(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 500 });
+  await session.post('Profiler.start');
+  return session;
+}
+
+/** Where a function lives, by package (node_modules/<pkg>) or project folder. */
+function area(url: string): string {
+  if (!url) return '(native / vm)';
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const rest = url.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
+  }
+  if (url.startsWith('node:')) return 'node core';
+  const m = /\/(src\/[^/]+(?:\/[^/]+)?|bench|test\/support)\//.exec(url);
+  return m ? m[1] : url;
+}
+
+async function stopCpuProfile(session: Session, file: string): Promise<void> {
+  const { profile } = (await session.post('Profiler.stop')) as { profile: { nodes: CpuNode[]; samples: number[]; timeDeltas: number[] } };
+  session.disconnect();
+  writeFileSync(file, JSON.stringify(profile));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const fns = new Map<string, number>();
+  const areas = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const n = byId.get(id)!;
+    const f = n.callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|bench|test)\//, '$1/')}:${f.lineNumber + 1}` : ''}`;
+    fns.set(name, (fns.get(name) ?? 0) + us);
+    const a = f.functionName === '(idle)' ? '(idle)' : f.functionName === '(garbage collector)' ? '(garbage collector)' : f.functionName === '(program)' ? '(program)' : area(f.url);
+    areas.set(a, (areas.get(a) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms`;
+  log(`CPU profile of the measured window written to ${file} (${(total / 1000).toFixed(0)} ms sampled); self time by package/folder:`);
+  for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1]).slice(0, 15)) log(`  ${pct(us)}  ${a}`);
+  log('heaviest functions (self time):');
+  for (const [f, us] of [...fns].sort((x, y) => y[1] - x[1]).slice(0, 25)) log(`  ${pct(us)}  ${f}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The subscriber: a real graphql-ws socket, timestamps taken on arrival.
+
+const POD_EVENTS = `subscription($c: ID!, $since: Int) { podEvents(clusterId: $c, since: $since) { sequence type reason pod { name status } } }`;
+
+interface PodTimes {
+  added?: number;
+  scheduled?: number;
+  running?: number;
+}
+
+class EventWatcher {
+  readonly pods = new Map<string, PodTimes>();
+  running = 0;
+  received = 0;
+  readonly errors: unknown[] = [];
+  completed = false;
+  /** first/last arrival per event reason (bench deployment only) */
+  readonly phases = new Map<string, { first: number; last: number; n: number }>();
+  private waiters: { pred: () => boolean; resolve: () => void }[] = [];
+  private readonly client: WsClient;
+  private dispose: () => void = () => {};
+  onRunning: (count: number) => void = () => {};
+
+  constructor(wsUrl: string, token: string, clusterId: string, private readonly prefix: string) {
+    this.client = createWs({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
+    this.dispose = this.client.subscribe<{ podEvents: { sequence: number; type: string; reason: string; pod: { name: string; status: string } } }>(
+      { query: POD_EVENTS, variables: { c: clusterId, since: 0 } },
+      {
+        next: (m) => {
+          const now = performance.now();
+          this.received++;
+          if (m.errors) this.errors.push(...m.errors);
+          const e = m.data?.podEvents;
+          if (e) this.record(e, now);
+          this.check();
+        },
+        error: (err) => {
+          this.errors.push(err);
+          this.check();
+        },
+        complete: () => {
+          this.completed = true;
+          this.check();
+        },
+      },
+    );
+  }
+
+  /** Running events of pods of a deployment (by name prefix). */
+  runningOf(deployment: string): number {
+    let n = 0;
+    for (const [name, t] of this.pods) if (name.startsWith(`${deployment}-`) && t.running !== undefined) n++;
+    return n;
+  }
+
+  private record(e: { type: string; reason: string; pod: { name: string; status: string } }, now: number) {
+    const t = this.pods.get(e.pod.name) ?? {};
+    this.pods.set(e.pod.name, t);
+    const mine = e.pod.name.startsWith(this.prefix);
+    if (e.type === 'ADDED') t.added ??= now;
+    else if (e.pod.status === 'ContainerCreating') t.scheduled ??= now;
+    if (e.pod.status === 'Running' && t.running === undefined) {
+      t.running = now;
+      if (mine) {
+        this.running++;
+        this.onRunning(this.running);
+      }
+    }
+    if (mine) {
+      const key = `${e.type} ${e.pod.status}`;
+      const p = this.phases.get(key) ?? { first: now, last: now, n: 0 };
+      p.last = now;
+      p.n++;
+      this.phases.set(key, p);
+    }
+  }
+
+  private check() {
+    this.waiters = this.waiters.filter((w) => {
+      if (w.pred() || this.errors.length > 0 || this.completed) {
+        w.resolve();
+        return false;
+      }
+      return true;
+    });
+  }
+
+  until(pred: () => boolean, what: string, timeoutMs: number): Promise<void> {
+    if (pred()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${this.received} events received)`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: () => {
+          clearTimeout(timer);
+          if (pred()) resolve();
+          else reject(new Error(`subscription ended before ${what}: ${JSON.stringify(this.errors)} completed=${this.completed}`));
+        },
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.dispose();
+    await this.client.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function gqlOk<T = any>(gql: Gql, what: string, query: string, variables: Record<string, unknown>, token: string): Promise<T> {
+  const r = await gql<T>(query, variables, token);
+  if (r.errors?.length) throw new Error(`${what}: ${JSON.stringify(r.errors)}`);
+  const payload = Object.values(r.data as Record<string, any>)[0];
+  if (payload?.userErrors?.length) throw new Error(`${what}: ${JSON.stringify(payload.userErrors)}`);
+  return r.data as T;
+}
+
+/** Raw insert rate of N Pod-shaped rows (copied from a real pod of the run) in batches of 500. */
+async function pgInsertRate(connectionString: string, schema: string, template: Record<string, unknown>): Promise<{ rowsPerS: number; seconds: number }> {
+  const c = new pg.Client({ connectionString, options: `-c search_path="${schema}"` });
+  await c.connect();
+  try {
+    await c.query(`DROP TABLE IF EXISTS "bench_pod_scratch"`);
+    // Same columns, types, defaults and indexes (PK, unique name, the three secondary indexes).
+    await c.query(`CREATE TABLE "bench_pod_scratch" (LIKE "Pod" INCLUDING ALL)`);
+    const columns = Object.keys(template);
+    const colList = columns.map((k) => `"${k}"`).join(', ');
+    // As the workload controller inserts them: a fresh Pending pod.
+    const base: Record<string, unknown> = {
+      ...template,
+      phase: 'Pending',
+      status: 'Pending',
+      reason: null,
+      message: null,
+      zone: null,
+      hostId: null,
+      sandboxId: null,
+      scheduledAt: null,
+      startedAt: null,
+      deletionTimestamp: null,
+      resourceVersion: 1,
+    };
+    const hash = String(template.templateHash ?? 'abcdef1234');
+    const rows = Array.from({ length: N }, (_, i) => ({
+      ...base,
+      id: randomUUID(),
+      uid: randomUUID(),
+      name: `${DEPLOYMENT}-${hash}-${i.toString(36).padStart(5, '0')}`,
+      createdAt: new Date(),
+    }));
+    const t0 = performance.now();
+    for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+      const batch = rows.slice(i, i + INSERT_BATCH);
+      const params: unknown[] = [];
+      const tuples = batch.map((r) => {
+        const ph = columns.map((k) => {
+          const v = (r as Record<string, unknown>)[k];
+          // jsonb columns come back as objects; send them as JSON text like any client would
+          params.push(v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v);
+          return `$${params.length}`;
+        });
+        return `(${ph.join(', ')})`;
+      });
+      await c.query(`INSERT INTO "bench_pod_scratch" (${colList}) VALUES ${tuples.join(', ')}`, params);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    await c.query(`DROP TABLE "bench_pod_scratch"`);
+    return { rowsPerS: N / seconds, seconds };
+  } finally {
+    await c.end();
+  }
+}
+
+async function deleteRedisKeys(url: string, patterns: string[]): Promise<number> {
+  const r = createRedis({ url });
+  r.on('error', () => {});
+  await r.connect();
+  let n = 0;
+  try {
+    for (const match of patterns) {
+      for await (const chunk of r.scanIterator({ MATCH: match, COUNT: 500 })) {
+        const ks = (Array.isArray(chunk) ? chunk : [chunk]) as string[];
+        if (ks.length > 0) n += await r.del(ks);
+      }
+    }
+  } finally {
+    await r.close();
+  }
+  return n;
+}
+
+async function main(): Promise<number> {
+  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const tag = randomBytes(5).toString('hex');
+  const schema = `bench_${tag}`;
+  const queueName = `bench_${tag}`;
+  const base = parseDatabaseUrl(databaseUrl);
+  const u = new URL(base.connectionString);
+  u.searchParams.set('schema', schema);
+  const benchDbUrl = u.toString();
+
+  const config = testConfig({
+    DATABASE_URL: benchDbUrl,
+    REDIS_URL: redisUrl,
+    NODELESS_QUEUE_NAME: queueName,
+    NODELESS_WORKER_CONCURRENCY: String(CONCURRENCY),
+    NODELESS_RESYNC_MS: '0',
+    NODELESS_BOOT_MS: '0',
+    NODELESS_STOP_MS: '0',
+    NODELESS_CLUSTER_PROVISION_MS: '0',
+  });
+  log(`N=${N} pods, worker concurrency ${CONCURRENCY}, schema ${schema}, queue ${queueName}${PROFILE ? ', profiling' : ''}`);
+
+  if (PROFILE) instrumentPg();
+  let store: Store | null = null;
+  let app: App | null = null;
+  let watcher: EventWatcher | null = null;
+  let exitCode = 0;
+  try {
+    store = await openStore({ databaseUrl: benchDbUrl });
+    app = await startApp(config, { api: true, worker: true }, { store });
+    if (app.runtime.mode !== 'services') throw new Error(`expected services mode, got ${app.runtime.mode}`);
+    const svc = app.runtime.svc;
+    if (PROFILE) {
+      instrumentQueue(svc.queue);
+      wrapMethods(svc.queue, 'queue', ['add', 'addAfter']);
+      wrapMethods(svc.bus, 'bus', ['publish']);
+      wrapMethods(svc.provider, 'provider', ['createSandboxes', 'describeSandboxes', 'deleteSandboxes']);
+    }
+    const gql = makeGql(app.api!.url);
+    const { token } = await signup(gql, 'bench');
+    const created = await gqlOk(gql, 'createCluster', `mutation { createCluster(input: { name: "bench", region: "ap-guangzhou" }) { cluster { id } userErrors { field code message } } }`, {}, token);
+    const clusterId: string = created.createCluster.cluster.id;
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const r = await gql(`query($c: ID!) { cluster(id: $c) { status } }`, { c: clusterId }, token);
+      if (r.data?.cluster?.status === 'RUNNING') break;
+      if (Date.now() > deadline) throw new Error(`cluster not RUNNING: ${JSON.stringify(r)}`);
+      await sleep(20);
+    }
+    log('cluster RUNNING');
+
+    watcher = new EventWatcher(app.api!.wsUrl, token, clusterId, `${DEPLOYMENT}-`);
+    const w = watcher;
+    const apply = (manifest: string) =>
+      gqlOk(gql, 'applyManifest', `mutation($c: ID!, $m: String!) { applyManifest(input: { clusterId: $c, manifest: $m }) { objects { name action } userErrors { field message code } } }`, { c: clusterId, m: manifest }, token);
+    const scale = (name: string, replicas: number) =>
+      gqlOk(gql, 'scaleWorkload', `mutation($c: ID!, $n: String!, $r: Int!) { scaleWorkload(input: { clusterId: $c, namespace: "default", kind: "Deployment", name: $n, replicas: $r }) { workload { replicas } userErrors { field code message } } }`, { c: clusterId, n: name, r: replicas }, token);
+
+    if (WARMUP > 0) {
+      // Warms up the code paths and proves the subscription delivers before the measured run.
+      await apply(nginxDeployment(WARMUP, WARMUP_DEPLOYMENT));
+      await w.until(() => w.runningOf(WARMUP_DEPLOYMENT) >= WARMUP, `${WARMUP} warm-up pods Running`, 60_000);
+      log(`warm-up: ${WARMUP} pods Running, subscription live`);
+    } else {
+      await sleep(300); // no warm-up: give the socket time to subscribe (events are replayed anyway)
+    }
+    await apply(nginxDeployment(0, DEPLOYMENT));
+    await app.worker!.idle();
+    await sleep(50);
+
+    sqlStats.reset();
+    callStats.reset();
+    passStats.reset();
+    const elu0 = performance.eventLoopUtilization();
+    const cpu0 = process.cpuUsage();
+    let nextReport = 1;
+    const t0 = performance.now();
+    w.onRunning = (count) => {
+      while (count >= Math.ceil((nextReport / 10) * N) && nextReport <= 10) {
+        const s = (performance.now() - t0) / 1000;
+        log(`${String(nextReport * 10).padStart(3)}%: ${count}/${N} Running after ${s.toFixed(2)} s (${(count / s).toFixed(0)} pods/s so far)`);
+        nextReport++;
+      }
+    };
+    const profiler = CPU_PROFILE ? await startCpuProfile() : null;
+    const tScale = performance.now();
+    await scale(DEPLOYMENT, N);
+    const tScaled = performance.now();
+    await w.until(() => w.running >= N, `${N} pods Running`, TIMEOUT_MS);
+    const tEnd = Math.max(...[...w.pods.entries()].filter(([name]) => name.startsWith(`${DEPLOYMENT}-`)).map(([, t]) => t.running ?? 0));
+    const elu = performance.eventLoopUtilization(elu0);
+    const cpu = process.cpuUsage(cpu0);
+    if (profiler) await stopCpuProfile(profiler, CPU_PROFILE);
+
+    const seconds = (tEnd - tScale) / 1000;
+    const podsPerS = N / seconds;
+    const mine = [...w.pods.entries()].filter(([name]) => name.startsWith(`${DEPLOYMENT}-`)).map(([, t]) => t);
+    const fromAdded = mine.map((t) => t.running! - t.added!).filter(Number.isFinite).sort((a, b) => a - b);
+    const fromMutation = mine.map((t) => t.running! - tScale).sort((a, b) => a - b);
+    log(`all ${N} pods Running in ${seconds.toFixed(3)} s: ${podsPerS.toFixed(0)} pods/s end to end (scale mutation took ${(tScaled - tScale).toFixed(0)} ms)`);
+    log(`create→Running, ADDED→Running at the subscriber: p50 ${fromAdded.length ? percentile(fromAdded, 50).toFixed(0) : '?'} ms, p99 ${percentile(fromAdded, 99).toFixed(0)} ms (${fromAdded.length} pods with both events)`);
+    log(`create→Running, mutation→Running:                p50 ${percentile(fromMutation, 50).toFixed(0)} ms, p99 ${percentile(fromMutation, 99).toFixed(0)} ms`);
+    log('event arrival at the subscriber, from the mutation (first … last, count):');
+    for (const [k, p] of [...w.phases.entries()].sort((a, b) => a[1].first - b[1].first)) {
+      log(`  ${k.padEnd(28)} ${(p.first - tScale).toFixed(0).padStart(6)} … ${(p.last - tScale).toFixed(0).padStart(6)} ms  (${p.n})`);
+    }
+    log(`process during the run: event loop ${(elu.utilization * 100).toFixed(0)}% busy, CPU user ${(cpu.user / 1000).toFixed(0)} ms + system ${(cpu.system / 1000).toFixed(0)} ms over ${(seconds * 1000).toFixed(0)} ms wall`);
+    if (PROFILE) {
+      await app.worker!.idle();
+      passStats.print('reconcile passes (claim → done), per key kind:');
+      callStats.print('port calls:');
+      sqlStats.print('SQL statements (pg round trip, incl. queueing for a pool connection):');
+    }
+
+    // Raw PostgreSQL insert rate of comparable rows.
+    const pc = new pg.Client({ connectionString: base.connectionString, options: `-c search_path="${schema}"` });
+    await pc.connect();
+    let template: Record<string, unknown>;
+    try {
+      const r = await pc.query(`SELECT p.* FROM "Pod" p JOIN "Workload" w ON w."id" = p."workloadId" WHERE w."name" = $1 LIMIT 1`, [DEPLOYMENT]);
+      template = r.rows[0];
+    } finally {
+      await pc.end();
+    }
+    await watcher.close();
+    watcher = null;
+    await app.stop();
+    app = null;
+    const raw = await pgInsertRate(base.connectionString, schema, template);
+    log(`raw PostgreSQL: ${N} Pod-shaped rows in batches of ${INSERT_BATCH} in ${raw.seconds.toFixed(3)} s = ${raw.rowsPerS.toFixed(0)} rows/s`);
+
+    const result = {
+      bench: 'scale-out',
+      pods: N,
+      pods_per_s: Math.round(podsPerS),
+      p50_ms: Math.round(percentile(fromAdded, 50)),
+      p99_ms: Math.round(percentile(fromAdded, 99)),
+      pg_rows_per_s: Math.round(raw.rowsPerS),
+      ratio: round(podsPerS / raw.rowsPerS, 3),
+    };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } catch (err) {
+    console.error('[bench] failed:', err);
+    exitCode = 1;
+  } finally {
+    await watcher?.close().catch(() => undefined);
+    await app?.stop().catch((e) => console.error('[bench] stop:', e));
+    await store?.close().catch(() => undefined);
+    await dropSchema(base.connectionString, schema).catch((e) => console.error('[bench] drop schema:', e));
+    const n = await deleteRedisKeys(redisUrl, [`nodeless:wq:${queueName}:*`, `nodeless:${queueName}:*`]).catch((e) => {
+      console.error('[bench] redis cleanup:', e);
+      return 0;
+    });
+    log(`cleaned up: schema ${schema} dropped, ${n} Redis keys deleted`);
+  }
+  return exitCode;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
