@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../src/adapters/prisma/client';
@@ -81,13 +80,8 @@ describe.runIf(!!DATABASE_URL && !!REDIS_URL)('api and worker as separate proces
     const port1 = await freePort();
     let port2 = await freePort();
     while (port2 === port1) port2 = await freePort();
-    // The schema exists before the processes start: src/adapters/prisma/client.ts runs
-    // CREATE SCHEMA IF NOT EXISTS before it takes the migration lock, and concurrent creators of
-    // the same new schema fail with a unique violation on pg_namespace (reported as a bug).
-    const admin = new pg.Client({ connectionString: baseConnectionString });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA "${schema}"`).finally(() => admin.end());
-    // All three at once: they race to migrate the empty schema (one migrates, the others wait).
+    // All three at once on a schema that does not exist yet: they race to create and migrate it
+    // (one does, under an advisory lock; the others wait).
     api1 = startApi('api1', port1);
     api2 = startApi('api2', port2);
     worker1 = startService('worker', env, 'worker1');

@@ -55,10 +55,12 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
   const pool = new pg.Pool({ connectionString, max: opts.poolSize ?? 10, options: `-c search_path="${schema}"` });
   const client = await pool.connect();
   try {
-    await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    // Several processes may start at once: one migrates, the others wait for it.
+    // Several processes may start at once: one creates the schema and migrates, the others wait
+    // (the lock is database-wide, so it is taken before the schema exists; CREATE SCHEMA IF NOT
+    // EXISTS alone is not safe against concurrent creators).
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [`nodeless-migrate:${schema}`]);
     try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       await migrate({ exec: (sql) => client.query(sql).then(() => undefined), query: (sql) => client.query(sql).then((r) => r.rows) });
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [`nodeless-migrate:${schema}`]);
