@@ -213,8 +213,17 @@ async function stopCpuProfile(session: Session, file: string): Promise<void> {
   session.disconnect();
   writeFileSync(file, JSON.stringify(profile));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  // Leave out the profiler's own start-up (sampled under startCpuProfile).
+  const excluded = new Set<number>();
+  const exclude = (id: number) => {
+    excluded.add(id);
+    for (const c of byId.get(id)?.children ?? []) exclude(c);
+  };
+  for (const n of profile.nodes) if (n.callFrame.functionName === 'startCpuProfile' && !excluded.has(n.id)) exclude(n.id);
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    if (!excluded.has(id)) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
   const fns = new Map<string, number>();
   const areas = new Map<string, number>();
