@@ -1,7 +1,7 @@
 import type { Pod, Prisma } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
-import { appendEvents, writePods, type EventInput } from '../adapters/prisma/objects';
+import { appendEvents, insertRows, POD_COLUMNS, writePods, type EventInput } from '../adapters/prisma/objects';
 import { created, initialPodState, terminating } from '../core/lifecycle';
 import { deploymentPodName, nameSuffix, podTemplateHash, rankForDeletion } from '../core/pods';
 import type { DeploymentSpec } from '../core/manifest';
@@ -27,7 +27,11 @@ export function deploymentStatus(generation: number, hash: string, pods: Pick<Po
   };
 }
 
-const CREATE_CHUNK = 500;
+/**
+ * Pods created per reconcile pass; a bigger scale-up re-queues the key, so the pod loop starts
+ * placing the first batch while the next is written (what the ReplicaSet controller's batches do).
+ */
+export const CREATE_PER_PASS = 250;
 
 /**
  * Level-triggered Deployment reconcile: re-read the workload and its pods, create or terminate
@@ -37,6 +41,7 @@ const CREATE_CHUNK = 500;
  */
 export async function reconcileWorkload(svc: Services, id: string): Promise<void> {
   const now = new Date(svc.clock.now());
+  let more = false;
   const outcome = await svc.db.$transaction(
     async (tx) => {
       const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Workload" WHERE "id" = ${id}::uuid FOR UPDATE`;
@@ -45,7 +50,8 @@ export async function reconcileWorkload(svc: Services, id: string): Promise<void
       if (w.kind !== 'Deployment') return null;
       const spec = w.spec as unknown as DeploymentSpec;
       const hash = podTemplateHash(spec.template);
-      const pods = await tx.pod.findMany({ where: { workloadId: id } });
+      // every pod of the workload, without the heavy JSON (only metadata and state are needed)
+      const pods = (await tx.pod.findMany({ where: { workloadId: id }, omit: { spec: true, annotations: true } })) as Pod[];
       const live = pods.filter((p) => p.deletionTimestamp === null);
       const events: EventInput[] = [];
       let podsChanged = false;
@@ -53,7 +59,9 @@ export async function reconcileWorkload(svc: Services, id: string): Promise<void
       if (live.length < spec.replicas) {
         const taken = new Set(pods.map((p) => p.name));
         const rows: Prisma.PodCreateManyInput[] = [];
-        for (let i = live.length; i < spec.replicas; i++) {
+        const target = Math.min(spec.replicas, live.length + CREATE_PER_PASS);
+        more = target < spec.replicas;
+        for (let i = live.length; i < target; i++) {
           let name: string;
           do name = deploymentPodName(w.name, hash, nameSuffix(svc.ids.randomInts(5)));
           while (taken.has(name));
@@ -78,7 +86,7 @@ export async function reconcileWorkload(svc: Services, id: string): Promise<void
             ...initialPodState,
           });
         }
-        for (let i = 0; i < rows.length; i += CREATE_CHUNK) await tx.pod.createMany({ data: rows.slice(i, i + CREATE_CHUNK) });
+        await insertRows(tx, 'Pod', POD_COLUMNS, rows);
         for (const r of rows) {
           const pod = { ...r, workloadId: r.workloadId ?? null } as unknown as Pod;
           events.push(created(pod, { kind: 'ReplicaSet', name: `${w.name}-${hash}` }));
@@ -113,4 +121,5 @@ export async function reconcileWorkload(svc: Services, id: string): Promise<void
   if (!outcome) return;
   await publishEvents(svc.bus, outcome.clusterId, outcome.records);
   if (outcome.podsChanged) await svc.queue.add(keys.pods(outcome.clusterId));
+  if (more) await svc.queue.add(keys.workload(id));
 }

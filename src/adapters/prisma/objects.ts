@@ -104,9 +104,7 @@ export async function appendEvents(tx: Tx, clusterId: string, inputs: EventInput
     object: podSnapshot(e.pod),
     createdAt: now.toISOString(),
   }));
-  await tx.event.createMany({
-    data: records.map((r) => ({ ...r, object: r.object as unknown as Prisma.InputJsonValue, createdAt: now })),
-  });
+  await insertRows(tx, 'Event', EVENT_COLUMNS, records);
   return records;
 }
 
@@ -184,4 +182,19 @@ function normalisePodRow(r: Pod): Pod {
     billedMemoryMi: Number(r.billedMemoryMi),
     resourceVersion: Number(r.resourceVersion),
   };
+}
+
+const EVENT_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', sequence: 'int', type: 'text', involvedKind: 'text', involvedName: 'text', involvedUid: 'uuid', namespace: 'text', reason: 'text', message: 'text', object: 'jsonb', createdAt: 'timestamptz' };
+export const POD_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', namespace: 'text', name: 'text', uid: 'uuid', workloadId: 'uuid', ownerKind: 'text', ownerName: 'text', templateHash: 'text', labels: 'jsonb', annotations: 'jsonb', spec: 'jsonb', phase: 'text', status: 'text', reason: 'text', message: 'text', billedCpuMilli: 'int', billedMemoryMi: 'int', zone: 'text', hostId: 'text', sandboxId: 'text', createdAt: 'timestamptz', scheduledAt: 'timestamptz', startedAt: 'timestamptz', deletionTimestamp: 'timestamptz', resourceVersion: 'int' };
+
+/** One INSERT … SELECT FROM jsonb_to_recordset($1): a single parameter whatever the row count. */
+export async function insertRows(tx: Tx, table: string, columns: Record<string, string>, rows: object[], onConflictDoNothing = false): Promise<number> {
+  if (rows.length === 0) return 0;
+  const names = Object.keys(columns);
+  const list = names.map((c) => `"${c}"`).join(', ');
+  const defs = names.map((c) => `"${c}" ${columns[c]}`).join(', ');
+  return tx.$executeRawUnsafe(
+    `INSERT INTO "${table}" (${list}) SELECT ${list} FROM jsonb_to_recordset($1::jsonb) AS v(${defs})${onConflictDoNothing ? ' ON CONFLICT DO NOTHING' : ''}`,
+    JSON.stringify(rows),
+  );
 }

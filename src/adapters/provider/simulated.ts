@@ -1,6 +1,9 @@
 import type { Db } from '../prisma/client';
+import { insertRows } from '../prisma/objects';
 import type { Clock } from '../../ports/clock';
 import type { Provider, SandboxRequest, SandboxState } from '../../ports/provider';
+
+const SANDBOX_COLUMNS: Record<string, string> = { id: 'text', region: 'text', zone: 'text', hostId: 'text', podUid: 'uuid', cpuMilli: 'int', memoryMi: 'int', createdAt: 'timestamptz', readyAt: 'timestamptz', stopMs: 'int', deleteAt: 'timestamptz', goneAt: 'timestamptz' };
 
 export interface SimulatedProviderOptions {
   /** Time from create to Running (image pull + boot). Zero is allowed. */
@@ -46,8 +49,7 @@ export class SimulatedProvider implements Provider {
   async createSandboxes(requests: SandboxRequest[]): Promise<SandboxState[]> {
     if (requests.length === 0) return [];
     const now = this.clock.now();
-    await this.db.simSandbox.createMany({
-      data: requests.map((r) => ({
+    await insertRows(this.db, 'SimSandbox', SANDBOX_COLUMNS, requests.map((r) => ({
         id: `sbx-${r.podUid}`,
         region: r.region,
         zone: r.zone,
@@ -61,9 +63,7 @@ export class SimulatedProvider implements Provider {
         stopMs: annotationMs(r.annotations, SIM_STOP_ANNOTATION, this.options.stopLatencyMs),
         deleteAt: null,
         goneAt: null,
-      })),
-      skipDuplicates: true,
-    });
+      })), true);
     return this.describeSandboxes(requests.map((r) => `sbx-${r.podUid}`));
   }
 
