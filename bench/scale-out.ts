@@ -18,6 +18,9 @@
  *   REDIS_URL      default redis://127.0.0.1:6379 (keys of the unique queue name are deleted at the end)
  *   BENCH_PODS     pods to scale to (default 1000)
  *   BENCH_CONCURRENCY or NODELESS_WORKER_CONCURRENCY   worker concurrency (default 4)
+ *   BENCH_WORKERS  worker processes (`npm run worker`, the scaled-out mode) beside this process,
+ *                  which then runs only the api and the subscriber (default 1; 0 = the worker
+ *                  runs in this process, as with `npm start`)
  *   BENCH_WARMUP   pods of a warm-up Deployment run first, also proving the subscription live (default 10, 0 = none)
  *   BENCH_TIMEOUT_MS   give up after this long waiting for Running pods (default 300000)
  *   BENCH_PROFILE=1    also print where the time goes: SQL statements (count, round-trip time),
@@ -33,6 +36,7 @@ import pg from 'pg';
 import { createClient as createRedis } from 'redis';
 import { createClient as createWs, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { openStore, parseDatabaseUrl, type Store } from '../src/adapters/prisma/client';
 import { startApp, type App } from '../src/main/app';
 import { dropSchema, makeGql, nginxDeployment, signup, testConfig, type Gql } from '../test/support/stack';
@@ -43,6 +47,7 @@ const WARMUP = int('BENCH_WARMUP', 10, 0);
 const TIMEOUT_MS = int('BENCH_TIMEOUT_MS', 300_000, 1000);
 const PROFILE = ['1', 'true', 'yes'].includes(process.env.BENCH_PROFILE ?? '');
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE || '';
+const WORKER_PROCESSES = int('BENCH_WORKERS', 1, 0);
 const INSERT_BATCH = 500;
 const DEPLOYMENT = 'bench';
 const WARMUP_DEPLOYMENT = 'warmup';
@@ -57,6 +62,33 @@ function int(name: string, fallback: number, min: number): number {
 
 const log = (...args: unknown[]) => console.error('[bench]', ...args);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until the work queue is drained (in-process worker: its idle(); worker processes: queue size). */
+async function settle(app: App): Promise<void> {
+  if (app.worker) await app.worker.idle();
+  for (;;) {
+    const { waiting, inFlight } = await app.runtime.svc.queue.size();
+    if (waiting === 0 && inFlight === 0) break;
+    await sleep(10);
+  }
+  await sleep(50);
+}
+
+/** Starts `src/main/worker.ts` (what `npm run worker` runs) and waits until it is running. */
+async function startWorkerProcess(config: { workerConcurrency: number }, databaseUrl: string, redisUrl: string, queueName: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, NODELESS_QUEUE_NAME: queueName, NODELESS_WORKER_CONCURRENCY: String(config.workerConcurrency), NODELESS_RESYNC_MS: '0', NODELESS_BOOT_MS: '0', NODELESS_STOP_MS: '0', NODELESS_CLUSTER_PROVISION_MS: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('worker running')) resolve();
+    });
+  });
+  return child;
+}
 const round = (x: number, digits = 1) => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
@@ -463,9 +495,11 @@ async function main(): Promise<number> {
   let app: App | null = null;
   let watcher: EventWatcher | null = null;
   let exitCode = 0;
+  const workers: ChildProcess[] = [];
   try {
     store = await openStore({ databaseUrl: benchDbUrl });
-    app = await startApp(config, { api: true, worker: true }, { store });
+    app = await startApp(config, { api: true, worker: WORKER_PROCESSES === 0 }, { store });
+    for (let i = 0; i < WORKER_PROCESSES; i++) workers.push(await startWorkerProcess(config, benchDbUrl, redisUrl, queueName));
     if (app.runtime.mode !== 'services') throw new Error(`expected services mode, got ${app.runtime.mode}`);
     const svc = app.runtime.svc;
     if (PROFILE) {
@@ -503,8 +537,7 @@ async function main(): Promise<number> {
       await sleep(300); // no warm-up: give the socket time to subscribe (events are replayed anyway)
     }
     await apply(nginxDeployment(0, DEPLOYMENT));
-    await app.worker!.idle();
-    await sleep(50);
+    await settle(app);
 
     sqlStats.reset();
     callStats.reset();
@@ -544,7 +577,7 @@ async function main(): Promise<number> {
     }
     log(`process during the run: event loop ${(elu.utilization * 100).toFixed(0)}% busy, CPU user ${(cpu.user / 1000).toFixed(0)} ms + system ${(cpu.system / 1000).toFixed(0)} ms over ${(seconds * 1000).toFixed(0)} ms wall`);
     if (PROFILE) {
-      await app.worker!.idle();
+      await settle(app);
       passStats.print('reconcile passes (claim → done), per key kind:');
       callStats.print('port calls:');
       sqlStats.print('SQL statements (pg round trip, incl. queueing for a pool connection):');
@@ -582,6 +615,10 @@ async function main(): Promise<number> {
     exitCode = 1;
   } finally {
     await watcher?.close().catch(() => undefined);
+    for (const wp of workers) {
+      wp.kill('SIGTERM');
+      await new Promise((r) => wp.once('exit', r));
+    }
     await app?.stop().catch((e) => console.error('[bench] stop:', e));
     await store?.close().catch(() => undefined);
     await dropSchema(base.connectionString, schema).catch((e) => console.error('[bench] drop schema:', e));

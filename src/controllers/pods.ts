@@ -8,6 +8,9 @@ import { placePod } from '../core/placement';
 /** Pods handled per step per pass; a full batch re-queues the key so big scale-ups stream. */
 export const POD_BATCH = 1000;
 
+/** The loop never needs a pod's spec (nor, after scheduling, its annotations): don't load them. */
+const LIGHT = { spec: true, annotations: true } as const;
+
 /**
  * The per-cluster pod loop (what kube-scheduler and the kubelet do for a node-based cluster):
  *  1. bind unscheduled pods to a zone and host and ask the provider for their sandboxes;
@@ -27,11 +30,12 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
   };
 
   // 1. Schedule.
-  const pending = await svc.db.pod.findMany({
+  const pending = (await svc.db.pod.findMany({
     where: { clusterId, hostId: null, deletionTimestamp: null, phase: 'Pending' },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: POD_BATCH,
-  });
+    omit: { spec: true },
+  })) as Pod[];
   if (pending.length === POD_BATCH) again = true;
   if (pending.length > 0) {
     const region = svc.fleet.regions.find((r) => r.name === cluster.region);
@@ -64,11 +68,12 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
   }
 
   // 2. Start.
-  const starting = await svc.db.pod.findMany({
+  const starting = (await svc.db.pod.findMany({
     where: { clusterId, phase: 'Pending', sandboxId: { not: null }, deletionTimestamp: null },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: POD_BATCH,
-  });
+    omit: LIGHT,
+  })) as Pod[];
   if (starting.length === POD_BATCH) again = true;
   if (starting.length > 0) {
     const states = await svc.provider.describeSandboxes(starting.map((p) => p.sandboxId!));
@@ -83,11 +88,12 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
   }
 
   // 3. Stop and delete.
-  const dying = await svc.db.pod.findMany({
+  const dying = (await svc.db.pod.findMany({
     where: { clusterId, deletionTimestamp: { not: null } },
     orderBy: [{ deletionTimestamp: 'asc' }, { id: 'asc' }],
     take: POD_BATCH,
-  });
+    omit: LIGHT,
+  })) as Pod[];
   if (dying.length === POD_BATCH) again = true;
   if (dying.length > 0) {
     const withSandbox = dying.filter((p) => p.sandboxId !== null);

@@ -2,6 +2,14 @@ import type { Db } from './client';
 import type { Pod, Prisma } from '../../generated/prisma/client';
 import type { WatchType } from '../../core/lifecycle';
 
+const EVENT_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', sequence: 'int', type: 'text', involvedKind: 'text', involvedName: 'text', involvedUid: 'uuid', namespace: 'text', reason: 'text', message: 'text', object: 'jsonb', createdAt: 'timestamptz' };
+export const POD_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', namespace: 'text', name: 'text', uid: 'uuid', workloadId: 'uuid', ownerKind: 'text', ownerName: 'text', templateHash: 'text', labels: 'jsonb', annotations: 'jsonb', spec: 'jsonb', phase: 'text', status: 'text', reason: 'text', message: 'text', billedCpuMilli: 'int', billedMemoryMi: 'int', zone: 'text', hostId: 'text', sandboxId: 'text', createdAt: 'timestamptz', scheduledAt: 'timestamptz', startedAt: 'timestamptz', deletionTimestamp: 'timestamptz', resourceVersion: 'int' };
+/** Pod columns returned by bulk writes: everything but the heavy JSON (spec, annotations). */
+const RETURNED = Object.keys(POD_COLUMNS)
+  .filter((c) => c !== 'spec' && c !== 'annotations')
+  .map((c) => `p."${c}"`)
+  .join(', ');
+
 /** A Prisma client or an interactive transaction. */
 export type Tx = Db | Prisma.TransactionClient;
 
@@ -147,7 +155,7 @@ export async function writePods(tx: Tx, pods: Pod[]): Promise<Pod[]> {
     `UPDATE "Pod" AS p SET ${sets}, "resourceVersion" = p."resourceVersion" + 1
      FROM jsonb_to_recordset($1::jsonb) AS v("id" uuid, "rv" int, ${cols})
      WHERE p."id" = v."id" AND p."resourceVersion" = v."rv"
-     RETURNING p.*`,
+     RETURNING ${RETURNED}`,
     payload,
   );
   return rows.map(normalisePodRow);
@@ -159,7 +167,7 @@ export async function deletePods(tx: Tx, pods: Pick<Pod, 'id' | 'resourceVersion
   const payload = JSON.stringify(pods.map((p) => ({ id: p.id, rv: p.resourceVersion })));
   const rows = await tx.$queryRawUnsafe<Pod[]>(
     `DELETE FROM "Pod" AS p USING jsonb_to_recordset($1::jsonb) AS v("id" uuid, "rv" int)
-     WHERE p."id" = v."id" AND p."resourceVersion" = v."rv" RETURNING p.*`,
+     WHERE p."id" = v."id" AND p."resourceVersion" = v."rv" RETURNING ${RETURNED}`,
     payload,
   );
   return rows.map(normalisePodRow);
@@ -176,16 +184,14 @@ function normalisePodRow(r: Pod): Pod {
     startedAt: d(r.startedAt),
     deletionTimestamp: d(r.deletionTimestamp),
     labels: j(r.labels),
-    annotations: j(r.annotations),
-    spec: j(r.spec),
+    annotations: r.annotations === undefined ? {} : j(r.annotations),
+    spec: r.spec === undefined ? {} : j(r.spec),
     billedCpuMilli: Number(r.billedCpuMilli),
     billedMemoryMi: Number(r.billedMemoryMi),
     resourceVersion: Number(r.resourceVersion),
   };
 }
 
-const EVENT_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', sequence: 'int', type: 'text', involvedKind: 'text', involvedName: 'text', involvedUid: 'uuid', namespace: 'text', reason: 'text', message: 'text', object: 'jsonb', createdAt: 'timestamptz' };
-export const POD_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', namespace: 'text', name: 'text', uid: 'uuid', workloadId: 'uuid', ownerKind: 'text', ownerName: 'text', templateHash: 'text', labels: 'jsonb', annotations: 'jsonb', spec: 'jsonb', phase: 'text', status: 'text', reason: 'text', message: 'text', billedCpuMilli: 'int', billedMemoryMi: 'int', zone: 'text', hostId: 'text', sandboxId: 'text', createdAt: 'timestamptz', scheduledAt: 'timestamptz', startedAt: 'timestamptz', deletionTimestamp: 'timestamptz', resourceVersion: 'int' };
 
 /** One INSERT … SELECT FROM jsonb_to_recordset($1): a single parameter whatever the row count. */
 export async function insertRows(tx: Tx, table: string, columns: Record<string, string>, rows: object[], onConflictDoNothing = false): Promise<number> {
