@@ -10,7 +10,9 @@ import { startWorkers } from './support/workers';
 
 /**
  * Timed transitions on a clock the test drives: cluster provisioning, sandbox boot and stop
- * latencies (config and per-pod annotation). Nothing moves until the clock does.
+ * latencies (config and per-pod annotation). Nothing moves until the clock does. Pods change
+ * exactly when their sandbox does: the provider's notification wakes the pod loop (its timed
+ * re-check comes only NOTIFICATION_GRACE_MS later).
  */
 describe('pod lifecycle on a driven clock', () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 1));

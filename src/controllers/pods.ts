@@ -8,6 +8,9 @@ import { placePod } from '../core/placement';
 /** Pods handled per step per pass; a full batch re-queues the key so big scale-ups stream. */
 export const POD_BATCH = 1000;
 
+/** How long after a sandbox's expected change the loop re-checks if no notification came. */
+export const NOTIFICATION_GRACE_MS = 1000;
+
 /** The loop never needs a pod's spec (nor, after scheduling, its annotations): don't load them. */
 const LIGHT = { spec: true, annotations: true } as const;
 
@@ -56,7 +59,7 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
       const counts = perWorkload.get(p.workloadId ?? '') ?? new Map<string, number>();
       perWorkload.set(p.workloadId ?? '', counts);
       const at = placePod(p.uid, region.zones, counts);
-      return { podUid: p.uid, region: region.name, ...at, cpuMilli: p.billedCpuMilli, memoryMi: p.billedMemoryMi, annotations: (p.annotations ?? {}) as Record<string, string> };
+      return { podUid: p.uid, clusterId, region: region.name, ...at, cpuMilli: p.billedCpuMilli, memoryMi: p.billedMemoryMi, annotations: (p.annotations ?? {}) as Record<string, string> };
     });
     const sandboxes = await svc.provider.createSandboxes(requests);
     const now = new Date(svc.clock.now());
@@ -120,7 +123,9 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
 
   for (const w of touchedWorkloads) await svc.queue.add(keys.workload(w));
   if (again) await svc.queue.add(keys.pods(clusterId));
-  else if (wakeAt !== null) await svc.queue.addAfter(keys.pods(clusterId), Math.max(0, wakeAt - svc.clock.now()));
+  // The provider's notification normally wakes this loop when a sandbox changes phase; this
+  // timed re-check is the safety net for a lost notification (e.g. the notifying worker died).
+  else if (wakeAt !== null) await svc.queue.addAfter(keys.pods(clusterId), Math.max(0, wakeAt + NOTIFICATION_GRACE_MS - svc.clock.now()));
 }
 
 /**

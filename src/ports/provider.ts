@@ -5,6 +5,8 @@
  */
 export interface SandboxRequest {
   podUid: string;
+  /** The cluster the pod belongs to (returned in notifications so the control plane can route them). */
+  clusterId: string;
   region: string;
   zone: string;
   hostId: string;
@@ -25,11 +27,25 @@ export interface SandboxState {
   nextChangeAt: number | null;
 }
 
+/** A sandbox reached a new phase (pushed by the provider). */
+export interface SandboxChange {
+  sandboxId: string;
+  podUid: string;
+  clusterId: string;
+  phase: SandboxPhase;
+}
+
 export interface Provider {
   createSandboxes(requests: SandboxRequest[]): Promise<SandboxState[]>;
   deleteSandboxes(ids: string[]): Promise<void>;
   /** Unknown ids are reported as Gone. */
   describeSandboxes(ids: string[]): Promise<SandboxState[]>;
+  /**
+   * Status notifications: the provider pushes phase changes (Creating → Running, Stopping →
+   * Gone). Best effort, as a cloud provider's event stream is: controllers also re-read state
+   * with describeSandboxes, so a lost notification only delays a transition. Returns unsubscribe.
+   */
+  watch(listener: (changes: SandboxChange[]) => void): () => void;
 }
 
 export interface Region {

@@ -2,6 +2,7 @@ import type { Services } from '../app/services';
 import { makeReconciler } from '../controllers';
 import { startRunner } from './runner';
 import { resyncOnce } from './resync';
+import { keys } from '../app/topics';
 
 export interface WorkerOptions {
   concurrency: number;
@@ -24,6 +25,12 @@ export async function startWorker(svc: Services, opts: WorkerOptions): Promise<W
     leaseMs: opts.leaseMs ?? 10_000,
     onError: opts.onError ?? ((key, err) => console.error(`reconcile ${key} failed (will retry):`, err instanceof Error ? err.message : err)),
   });
+  // Provider status notifications wake the pod loop of the sandbox's cluster at once.
+  const unwatch = svc.provider.watch((changes) => {
+    for (const clusterId of new Set(changes.map((c) => c.clusterId))) {
+      svc.queue.add(keys.pods(clusterId)).catch((err) => console.error('enqueue after provider notification failed:', err));
+    }
+  });
   let cancel: (() => void) | null = null;
   let stopped = false;
   const schedule = () => {
@@ -40,6 +47,7 @@ export async function startWorker(svc: Services, opts: WorkerOptions): Promise<W
     async stop() {
       stopped = true;
       cancel?.();
+      unwatch();
       await runner.stop();
     },
     idle: () => runner.idle(),

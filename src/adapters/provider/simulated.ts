@@ -1,9 +1,9 @@
 import type { Db } from '../prisma/client';
 import { insertRows } from '../prisma/objects';
 import type { Clock } from '../../ports/clock';
-import type { Provider, SandboxRequest, SandboxState } from '../../ports/provider';
+import type { Provider, SandboxChange, SandboxRequest, SandboxState } from '../../ports/provider';
 
-const SANDBOX_COLUMNS: Record<string, string> = { id: 'text', region: 'text', zone: 'text', hostId: 'text', podUid: 'uuid', cpuMilli: 'int', memoryMi: 'int', createdAt: 'timestamptz', readyAt: 'timestamptz', stopMs: 'int', deleteAt: 'timestamptz', goneAt: 'timestamptz' };
+const SANDBOX_COLUMNS: Record<string, string> = { id: 'text', clusterId: 'uuid', region: 'text', zone: 'text', hostId: 'text', podUid: 'uuid', cpuMilli: 'int', memoryMi: 'int', createdAt: 'timestamptz', readyAt: 'timestamptz', stopMs: 'int', deleteAt: 'timestamptz', goneAt: 'timestamptz' };
 
 export interface SimulatedProviderOptions {
   /** Time from create to Running (image pull + boot). Zero is allowed. */
@@ -46,11 +46,57 @@ export class SimulatedProvider implements Provider {
     return { id: row.id, ...at, phase: 'Creating', nextChangeAt: row.readyAt.getTime() };
   }
 
+  private listeners = new Set<(changes: SandboxChange[]) => void>();
+  /** Pending notifications, one timer per due time (a batch of pods shares one). */
+  private timers = new Map<number, { cancel: () => void; changes: SandboxChange[] }>();
+
+  watch(listener: (changes: SandboxChange[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0) {
+        for (const t of this.timers.values()) t.cancel();
+        this.timers.clear();
+      }
+    };
+  }
+
+  private notifyAt(at: number, change: SandboxChange): void {
+    if (this.listeners.size === 0) return;
+    const pending = this.timers.get(at);
+    if (pending) {
+      pending.changes.push(change);
+      return;
+    }
+    const changes = [change];
+    const cancel = this.clock.setTimeout(() => {
+      this.timers.delete(at);
+      for (const l of this.listeners) l(changes);
+    }, at - this.clock.now());
+    this.timers.set(at, { cancel, changes });
+  }
+
+  /** Schedules a notification for every sandbox that will change phase later. */
+  private async scheduleNotifications(ids: string[]): Promise<SandboxState[]> {
+    const rows = await this.db.simSandbox.findMany({ where: { id: { in: ids } }, select: { id: true, podUid: true, clusterId: true, zone: true, hostId: true, readyAt: true, goneAt: true } });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => {
+      const row = byId.get(id);
+      if (!row) return { id, zone: null, hostId: null, phase: 'Gone', nextChangeAt: null };
+      const state = this.state(row);
+      if (state.nextChangeAt !== null) {
+        this.notifyAt(state.nextChangeAt, { sandboxId: id, podUid: row.podUid, clusterId: row.clusterId, phase: state.phase === 'Creating' ? 'Running' : 'Gone' });
+      }
+      return state;
+    });
+  }
+
   async createSandboxes(requests: SandboxRequest[]): Promise<SandboxState[]> {
     if (requests.length === 0) return [];
     const now = this.clock.now();
     await insertRows(this.db, 'SimSandbox', SANDBOX_COLUMNS, requests.map((r) => ({
         id: `sbx-${r.podUid}`,
+        clusterId: r.clusterId,
         region: r.region,
         zone: r.zone,
         hostId: r.hostId,
@@ -64,13 +110,14 @@ export class SimulatedProvider implements Provider {
         deleteAt: null,
         goneAt: null,
       })), true);
-    return this.describeSandboxes(requests.map((r) => `sbx-${r.podUid}`));
+    return this.scheduleNotifications(requests.map((r) => `sbx-${r.podUid}`));
   }
 
   async deleteSandboxes(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const now = new Date(this.clock.now());
-    await this.db.$executeRaw`UPDATE "SimSandbox" SET "deleteAt" = ${now}, "goneAt" = ${now}::timestamptz + ("stopMs" * interval '1 millisecond') WHERE "id" = ANY(${ids}::text[]) AND "deleteAt" IS NULL`;
+    const stopped = await this.db.$queryRaw<{ id: string }[]>`UPDATE "SimSandbox" SET "deleteAt" = ${now}, "goneAt" = ${now}::timestamptz + ("stopMs" * interval '1 millisecond') WHERE "id" = ANY(${ids}::text[]) AND "deleteAt" IS NULL RETURNING "id"`;
+    if (stopped.length > 0) await this.scheduleNotifications(stopped.map((r) => r.id));
   }
 
   async describeSandboxes(ids: string[]): Promise<SandboxState[]> {

@@ -131,6 +131,7 @@ CREATE TABLE "Event" (
 -- CreateTable
 CREATE TABLE "SimSandbox" (
     "id" TEXT NOT NULL,
+    "clusterId" UUID NOT NULL,
     "region" TEXT NOT NULL,
     "zone" TEXT NOT NULL,
     "hostId" TEXT NOT NULL,
