@@ -67,6 +67,30 @@ describe('the user story, end to end', () => {
     expect(dup.data.createCluster.userErrors).toEqual([{ field: ['name'], code: 'ALREADY_EXISTS' }]);
   });
 
+  it('serves subscriptions over SSE too, authenticated by the Authorization header', async () => {
+    const sse = async (auth: string | null) => {
+      const ctrl = new AbortController();
+      const res = await fetch(stack.url, {
+        method: 'POST',
+        signal: ctrl.signal,
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(auth ? { authorization: auth } : {}) },
+        body: JSON.stringify({ query: `subscription($c: ID!) { clusterStatus(clusterId: $c) { name status } }`, variables: { c: clusterId } }),
+      });
+      const reader = res.body!.getReader();
+      let text = '';
+      while (!/^data: \{.*\}$/m.test(text)) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      ctrl.abort();
+      return JSON.parse(/^data: (\{.*\})$/m.exec(text)![1]);
+    };
+    expect(await sse(`Bearer ${token}`)).toEqual({ data: { clusterStatus: { name: 'prod', status: 'RUNNING' } } });
+    const anonymous = await sse(null);
+    expect(anonymous.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
   const apply = (manifest: string) =>
     stack.gql(`mutation($c: ID!, $m: String!) { applyManifest(input: { clusterId: $c, manifest: $m }) { objects { kind namespace name action } userErrors { field message code } } }`, { c: clusterId, m: manifest }, token);
   const workloadCount = async () => (await stack.gql(`query($c: ID!) { cluster(id: $c) { workloads(first: 100) { edges { node { name } } } } }`, { c: clusterId }, token)).data.cluster.workloads.edges.length;
