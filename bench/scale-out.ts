@@ -39,6 +39,7 @@ import WebSocket from 'ws';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openStore, parseDatabaseUrl, type Store } from '../src/adapters/prisma/client';
 import { startApp, type App } from '../src/main/app';
+import { initialPodState } from '../src/core/lifecycle';
 import { dropSchema, makeGql, nginxDeployment, signup, testConfig, type Gql } from '../test/support/stack';
 
 const N = int('BENCH_PODS', 1000, 1);
@@ -404,20 +405,7 @@ async function pgInsertRate(connectionString: string, schema: string, template: 
     const columns = Object.keys(template);
     const colList = columns.map((k) => `"${k}"`).join(', ');
     // As the workload controller inserts them: a fresh Pending pod.
-    const base: Record<string, unknown> = {
-      ...template,
-      phase: 'Pending',
-      status: 'Pending',
-      reason: null,
-      message: null,
-      zone: null,
-      hostId: null,
-      sandboxId: null,
-      scheduledAt: null,
-      startedAt: null,
-      deletionTimestamp: null,
-      resourceVersion: 1,
-    };
+    const base: Record<string, unknown> = { ...template, ...initialPodState, resourceVersion: 1 };
     const hash = String(template.templateHash ?? 'abcdef1234');
     const rows = Array.from({ length: N }, (_, i) => ({
       ...base,

@@ -3,29 +3,13 @@ import type { PodSnapshot } from '../../adapters/prisma/objects';
 import { builder } from '../builder';
 
 /** What the Pod type reads: a stored row or an event's snapshot of one (dates revived). */
-export interface PodView {
-  id: string;
-  uid: string;
-  clusterId: string;
-  namespace: string;
-  name: string;
-  ownerKind: string | null;
-  ownerName: string | null;
+export type PodView = Omit<PodSnapshot, 'labels' | 'createdAt' | 'scheduledAt' | 'startedAt' | 'deletionTimestamp'> & {
   labels: unknown;
-  phase: string;
-  status: string;
-  reason: string | null;
-  message: string | null;
-  billedCpuMilli: number;
-  billedMemoryMi: number;
-  zone: string | null;
-  hostId: string | null;
   createdAt: Date;
   scheduledAt: Date | null;
   startedAt: Date | null;
   deletionTimestamp: Date | null;
-  resourceVersion: number;
-}
+};
 
 const date = (s: string | null) => (s === null ? null : new Date(s));
 
