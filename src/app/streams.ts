@@ -7,6 +7,13 @@ import { topics, type ClusterEventsMessage } from './topics';
 
 const PAGE = 500;
 
+/**
+ * How often a live stream also asks the store for events it has not seen. The bus is
+ * at-most-once (a worker may die between commit and publish, Redis may drop a subscriber): this
+ * bounds how long a lost message can delay a subscriber, even when no later event reveals the gap.
+ */
+export const STREAM_CATCHUP_MS = 5000;
+
 export function eventRecord(e: Event): EventRecord {
   return { ...e, type: e.type as EventRecord['type'], object: e.object as unknown as EventRecord['object'], createdAt: e.createdAt.toISOString() };
 }
@@ -18,7 +25,8 @@ export function eventRecord(e: Event): EventRecord {
  * How: subscribe to the bus first (buffering), then replay from the store, then drain live
  * events in sequence order. A live event that skips ahead (its predecessor was published late,
  * or the publish was lost) triggers a read of the missing range from the store: events of a
- * cluster commit in sequence order, so the missing ones are already there.
+ * cluster commit in sequence order, so the missing ones are already there. Every
+ * STREAM_CATCHUP_MS the stream also reads the store, for a lost publish with nothing after it.
  */
 export async function clusterEventStream(
   svc: Services,
@@ -66,7 +74,23 @@ export async function clusterEventStream(
       if (page.length < PAGE || out.isClosed) break;
     }
     // Live.
+    let catchUpDue = false;
+    let cancelTick = () => {};
+    const armTick = () => {
+      cancelTick = svc.clock.setTimeout(() => {
+        catchUpDue = true;
+        wake?.();
+      }, STREAM_CATCHUP_MS);
+    };
+    out.onClose(() => cancelTick());
+    armTick();
     while (!out.isClosed) {
+      if (catchUpDue) {
+        catchUpDue = false;
+        for (const e of await readRange(last, null)) emit(e);
+        armTick();
+        continue;
+      }
       if (live.length === 0) {
         await Promise.race([new Promise<void>((resolve) => (wake = resolve)), closed]);
         wake = null;
