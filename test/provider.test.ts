@@ -35,7 +35,13 @@ describe('the simulated provider', () => {
     expect(seen).toEqual([]);
     clock.advance(1);
     expect(seen).toEqual([[expect.objectContaining({ podUid: a, clusterId, phase: 'Running' }), expect.objectContaining({ podUid: b, clusterId, phase: 'Running' })]]);
-    expect((await provider.describeSandboxes([states[0].id, states[1].id])).map((s) => s.phase)).toEqual(['Running', 'Running']);
+    expect((await provider.describeSandboxes([a, b])).map((s) => s.phase)).toEqual(['Running', 'Running']);
+  });
+
+  it('ignores malformed or out-of-range latency annotations (falls back to the default)', async () => {
+    const uid = crypto.randomUUID();
+    const [s] = await provider.createSandboxes([req(uid, { 'sim.nodeless.dev/boot-ms': '1e300', 'sim.nodeless.dev/stop-ms': '99999999999' })]);
+    expect(s).toMatchObject({ phase: 'Creating', nextChangeAt: clock.now() + 5000 });
   });
 
   it('is idempotent: creating the same pod twice gives one sandbox', async () => {
@@ -47,15 +53,15 @@ describe('the simulated provider', () => {
     expect(await store.prisma.simSandbox.count({ where: { podUid: uid } })).toBe(1);
   });
 
-  it('stops sandboxes after the stop latency, notifies Gone, and forgets unknown ids as Gone', async () => {
+  it('stops sandboxes by pod uid after the stop latency, notifies Gone, and reports pods without a sandbox as Gone', async () => {
     seen.length = 0;
     const uid = crypto.randomUUID();
     const [s] = await provider.createSandboxes([req(uid, { 'sim.nodeless.dev/boot-ms': '0', 'sim.nodeless.dev/stop-ms': '1000' })]);
-    await provider.deleteSandboxes([s.id]);
-    await provider.deleteSandboxes([s.id]); // a second delete changes nothing
-    expect((await provider.describeSandboxes([s.id]))[0]).toMatchObject({ phase: 'Stopping', nextChangeAt: clock.now() + 1000 });
+    await provider.deleteSandboxes([uid]);
+    await provider.deleteSandboxes([uid]); // a second delete changes nothing
+    expect((await provider.describeSandboxes([uid]))[0]).toMatchObject({ id: s.id, phase: 'Stopping', nextChangeAt: clock.now() + 1000 });
     clock.advance(1000);
-    expect(seen).toEqual([[expect.objectContaining({ sandboxId: s.id, phase: 'Gone' })]]);
-    expect((await provider.describeSandboxes([s.id, 'sbx-unknown'])).map((x) => x.phase)).toEqual(['Gone', 'Gone']);
+    expect(seen).toEqual([[expect.objectContaining({ sandboxId: s.id, podUid: uid, phase: 'Gone' })]]);
+    expect((await provider.describeSandboxes([uid, crypto.randomUUID()])).map((x) => x.phase)).toEqual(['Gone', 'Gone']);
   });
 });

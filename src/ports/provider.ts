@@ -1,7 +1,8 @@
 /**
  * The sandbox provider: the provider-side fleet that runs one isolated sandbox per pod.
- * Calls are idempotent (a sandbox is keyed by the pod's uid), so a reconcile that crashed
- * half-way can simply run again.
+ * Calls are idempotent and keyed by the pod's uid (never by a sandbox id the control plane may
+ * have failed to record), so a reconcile that crashed half-way can simply run again, and a pod
+ * deleted before its sandbox id was written still gets its sandbox stopped.
  */
 export interface SandboxRequest {
   podUid: string;
@@ -37,9 +38,13 @@ export interface SandboxChange {
 
 export interface Provider {
   createSandboxes(requests: SandboxRequest[]): Promise<SandboxState[]>;
-  deleteSandboxes(ids: string[]): Promise<void>;
-  /** Unknown ids are reported as Gone. */
-  describeSandboxes(ids: string[]): Promise<SandboxState[]>;
+  /** Stops the sandboxes of these pods (by pod uid); pods without one are ignored. */
+  deleteSandboxes(podUids: string[]): Promise<void>;
+  /**
+   * The sandbox of each pod (by pod uid), in order. A pod without a sandbox is reported Gone,
+   * so "Gone" is the provider's word that nothing runs (and bills) for that pod.
+   */
+  describeSandboxes(podUids: string[]): Promise<SandboxState[]>;
   /**
    * Status notifications: the provider pushes phase changes (Creating → Running, Stopping →
    * Gone). Best effort, as a cloud provider's event stream is: controllers also re-read state

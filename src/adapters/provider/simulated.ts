@@ -16,11 +16,15 @@ export interface SimulatedProviderOptions {
 export const SIM_BOOT_ANNOTATION = 'sim.nodeless.dev/boot-ms';
 export const SIM_STOP_ANNOTATION = 'sim.nodeless.dev/stop-ms';
 
+/** Longest simulated latency accepted (one hour). */
+export const SIM_MAX_MS = 3_600_000;
+
+/** A per-pod latency from an annotation; out-of-range or malformed values fall back to the default. */
 function annotationMs(annotations: Record<string, string>, key: string, fallback: number): number {
   const v = annotations[key];
-  if (v === undefined) return fallback;
+  if (v === undefined || !/^\d{1,7}$/.test(v)) return fallback;
   const n = Number(v);
-  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback;
+  return n <= SIM_MAX_MS ? n : fallback;
 }
 
 /**
@@ -76,16 +80,16 @@ export class SimulatedProvider implements Provider {
     this.timers.set(at, { cancel, changes });
   }
 
-  /** Schedules a notification for every sandbox that will change phase later. */
-  private async scheduleNotifications(ids: string[]): Promise<SandboxState[]> {
-    const rows = await this.db.simSandbox.findMany({ where: { id: { in: ids } }, select: { id: true, podUid: true, clusterId: true, zone: true, hostId: true, readyAt: true, goneAt: true } });
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return ids.map((id) => {
-      const row = byId.get(id);
-      if (!row) return { id, zone: null, hostId: null, phase: 'Gone', nextChangeAt: null };
+  /** Schedules a notification for every sandbox (by pod uid) that will change phase later. */
+  private async scheduleNotifications(podUids: string[]): Promise<SandboxState[]> {
+    const rows = await this.db.simSandbox.findMany({ where: { podUid: { in: podUids } }, select: { id: true, podUid: true, clusterId: true, zone: true, hostId: true, readyAt: true, goneAt: true } });
+    const byUid = new Map(rows.map((r) => [r.podUid, r]));
+    return podUids.map((uid) => {
+      const row = byUid.get(uid);
+      if (!row) return { id: `sbx-${uid}`, zone: null, hostId: null, phase: 'Gone', nextChangeAt: null };
       const state = this.state(row);
       if (state.nextChangeAt !== null) {
-        this.notifyAt(state.nextChangeAt, { sandboxId: id, podUid: row.podUid, clusterId: row.clusterId, phase: state.phase === 'Creating' ? 'Running' : 'Gone' });
+        this.notifyAt(state.nextChangeAt, { sandboxId: row.id, podUid: uid, clusterId: row.clusterId, phase: state.phase === 'Creating' ? 'Running' : 'Gone' });
       }
       return state;
     });
@@ -110,23 +114,23 @@ export class SimulatedProvider implements Provider {
         deleteAt: null,
         goneAt: null,
       })), true);
-    return this.scheduleNotifications(requests.map((r) => `sbx-${r.podUid}`));
+    return this.scheduleNotifications(requests.map((r) => r.podUid));
   }
 
-  async deleteSandboxes(ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
+  async deleteSandboxes(podUids: string[]): Promise<void> {
+    if (podUids.length === 0) return;
     const now = new Date(this.clock.now());
-    const stopped = await this.db.$queryRaw<{ id: string }[]>`UPDATE "SimSandbox" SET "deleteAt" = ${now}, "goneAt" = ${now}::timestamptz + ("stopMs" * interval '1 millisecond') WHERE "id" = ANY(${ids}::text[]) AND "deleteAt" IS NULL RETURNING "id"`;
-    if (stopped.length > 0) await this.scheduleNotifications(stopped.map((r) => r.id));
+    const stopped = await this.db.$queryRaw<{ podUid: string }[]>`UPDATE "SimSandbox" SET "deleteAt" = ${now}, "goneAt" = ${now}::timestamptz + ("stopMs" * interval '1 millisecond') WHERE "podUid" = ANY(${podUids}::uuid[]) AND "deleteAt" IS NULL RETURNING "podUid"`;
+    if (stopped.length > 0) await this.scheduleNotifications(stopped.map((r) => r.podUid));
   }
 
-  async describeSandboxes(ids: string[]): Promise<SandboxState[]> {
-    if (ids.length === 0) return [];
+  async describeSandboxes(podUids: string[]): Promise<SandboxState[]> {
+    if (podUids.length === 0) return [];
     const rows = await this.db.simSandbox.findMany({
-      where: { id: { in: ids } },
-      select: { id: true, zone: true, hostId: true, readyAt: true, goneAt: true },
+      where: { podUid: { in: podUids } },
+      select: { id: true, podUid: true, zone: true, hostId: true, readyAt: true, goneAt: true },
     });
-    const byId = new Map(rows.map((r) => [r.id, this.state(r)]));
-    return ids.map((id) => byId.get(id) ?? { id, zone: null, hostId: null, phase: 'Gone', nextChangeAt: null });
+    const byUid = new Map(rows.map((r) => [r.podUid, this.state(r)]));
+    return podUids.map((uid) => byUid.get(uid) ?? { id: `sbx-${uid}`, zone: null, hostId: null, phase: 'Gone', nextChangeAt: null });
   }
 }

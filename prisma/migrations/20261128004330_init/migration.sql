@@ -181,7 +181,7 @@ CREATE UNIQUE INDEX "Pod_clusterId_namespace_name_key" ON "Pod"("clusterId", "na
 CREATE UNIQUE INDEX "Event_clusterId_sequence_key" ON "Event"("clusterId", "sequence");
 
 -- CreateIndex
-CREATE INDEX "SimSandbox_podUid_idx" ON "SimSandbox"("podUid");
+CREATE UNIQUE INDEX "SimSandbox_podUid_key" ON "SimSandbox"("podUid");
 
 -- AddForeignKey
 ALTER TABLE "ApiToken" ADD CONSTRAINT "ApiToken_accountId_fkey" FOREIGN KEY ("accountId") REFERENCES "Account"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/adapters/clock';
+import type { Store } from '../src/adapters/prisma/client';
+import { insertRows, POD_COLUMNS } from '../src/adapters/prisma/objects';
+import { MemoryBus } from '../src/adapters/memory/bus';
+import { MemoryWorkQueue } from '../src/adapters/memory/workqueue';
+import { reconcilePods, POD_BATCH } from '../src/controllers/pods';
+import { initialPodState } from '../src/core/lifecycle';
+import type { Services } from '../src/app/services';
+import { buildRuntime, type Runtime } from '../src/main/compose';
+import type { Pod } from '../src/generated/prisma/client';
+import { testConfig, testStore } from './support/stack';
+
+/** The per-cluster pod loop on its own, step by step, with a driven clock and a scripted fleet. */
+describe('the pod loop', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  let store: Store;
+  let rt: Runtime;
+  let svc: Services;
+  let clusterId: string;
+
+  beforeAll(async () => {
+    store = await testStore();
+    rt = await buildRuntime(testConfig({ NODELESS_BOOT_MS: '5000', NODELESS_STOP_MS: '0' }), { store, clock, bus: new MemoryBus(), queue: new MemoryWorkQueue(clock) });
+    svc = rt.svc;
+    const accountId = crypto.randomUUID();
+    await store.prisma.account.create({ data: { id: accountId, name: 'a' } });
+  });
+  afterAll(async () => {
+    await rt?.close();
+    await store?.close();
+  });
+
+  const newCluster = async () => {
+    clusterId = crypto.randomUUID();
+    const account = await store.prisma.account.findFirstOrThrow();
+    await store.prisma.cluster.create({ data: { id: clusterId, accountId: account.id, name: `c-${clusterId.slice(0, 8)}`, region: 'ap-guangzhou', version: '1.32', status: 'RUNNING' } });
+  };
+  const addPods = async (n: number, annotations: Record<string, string> = {}) => {
+    const rows = Array.from({ length: n }, () => ({
+      id: crypto.randomUUID(), uid: crypto.randomUUID(), clusterId, namespace: 'default', name: `p-${crypto.randomUUID().slice(0, 13)}`,
+      workloadId: null, ownerKind: null, ownerName: null, templateHash: null, labels: {}, annotations, spec: {},
+      billedCpuMilli: 1000, billedMemoryMi: 2048, createdAt: new Date(clock.now()), resourceVersion: 1, ...initialPodState,
+    }));
+    await insertRows(store.prisma, 'Pod', POD_COLUMNS, rows);
+    return rows;
+  };
+  /** Plays the consumers: takes every key that is due now off the queue. */
+  const drain = async () => {
+    for (let lease = await svc.queue.claim(); lease; lease = await svc.queue.claim()) await svc.queue.done(lease);
+  };
+  const statusCount = async () => Object.fromEntries((await store.prisma.pod.groupBy({ by: ['status'], where: { clusterId }, _count: { _all: true } })).map((g) => [g.status, g._count._all]));
+
+  it('stops the sandbox of a pod deleted before its sandbox id was recorded (no leaked, billed sandbox)', async () => {
+    await newCluster();
+    const [pod] = await addPods(1);
+    // the provider created the sandbox, then the worker died before writing the binding
+    await svc.provider.createSandboxes([{ podUid: pod.uid, clusterId, region: 'ap-guangzhou', zone: 'ap-guangzhou-3', hostId: 'h', cpuMilli: 1000, memoryMi: 2048, annotations: {} }]);
+    await store.prisma.pod.update({ where: { id: pod.id }, data: { status: 'Terminating', deletionTimestamp: new Date(clock.now()), resourceVersion: { increment: 1 } } });
+    await reconcilePods(svc, clusterId);
+    expect(await store.prisma.pod.count({ where: { clusterId } })).toBe(0);
+    const sandbox = await store.prisma.simSandbox.findUniqueOrThrow({ where: { podUid: pod.uid } });
+    expect(sandbox.deleteAt).not.toBeNull();
+    expect((await svc.provider.describeSandboxes([pod.uid]))[0].phase).toBe('Gone');
+  });
+
+  it('looks at every page of waiting pods in one pass, and sleeps instead of spinning', async () => {
+    await newCluster();
+    await addPods(POD_BATCH); // slow: 5 s boot
+    await reconcilePods(svc, clusterId); // schedules the first page
+    clock.advance(1);
+    const fast = await addPods(200, { 'sim.nodeless.dev/boot-ms': '0' });
+    await drain();
+    await reconcilePods(svc, clusterId);
+    expect(await statusCount()).toEqual({ ContainerCreating: POD_BATCH, Running: 200 });
+    expect((await store.prisma.pod.findMany({ where: { id: { in: fast.map((p) => p.id) } } })).every((p) => p.status === 'Running')).toBe(true);
+    // nothing to do until the slow sandboxes are due: the key waits instead of coming back now
+    const due = await svc.queue.nextDueAt();
+    expect(due).not.toBeNull();
+    expect(due!).toBeGreaterThan(clock.now() + 4000);
+  });
+
+  it('keeps deleting and starting pods when placing new ones fails, and still reports the failure', async () => {
+    await newCluster();
+    const [running] = await addPods(1, { 'sim.nodeless.dev/boot-ms': '0' });
+    await reconcilePods(svc, clusterId);
+    await store.prisma.pod.update({ where: { id: running.id }, data: { status: 'Terminating', deletionTimestamp: new Date(clock.now()), resourceVersion: { increment: 1 } } });
+    await addPods(1);
+    const broken: Services = { ...svc, provider: { ...svc.provider, createSandboxes: async () => Promise.reject(new Error('fleet API down')), describeSandboxes: (u) => svc.provider.describeSandboxes(u), deleteSandboxes: (u) => svc.provider.deleteSandboxes(u), watch: (l) => svc.provider.watch(l) } };
+    await expect(reconcilePods(broken, clusterId)).rejects.toThrow('fleet API down');
+    expect(await store.prisma.pod.count({ where: { id: running.id } })).toBe(0);
+    expect(await statusCount()).toEqual({ Pending: 1 });
+    await reconcilePods(svc, clusterId);
+    expect(await statusCount()).toEqual({ ContainerCreating: 1 });
+  });
+});
