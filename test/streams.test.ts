@@ -5,7 +5,8 @@ import { appendEvents, type EventRecord } from '../src/adapters/prisma/objects';
 import { MemoryBus } from '../src/adapters/memory/bus';
 import { MemoryWorkQueue } from '../src/adapters/memory/workqueue';
 import { publishEvents } from '../src/app/topics';
-import { clusterEventStream, STREAM_CATCHUP_MS } from '../src/app/streams';
+import { clusterEventStream, STREAM_CATCHUP_MS, STREAM_HIGH_WATER } from '../src/app/streams';
+import { clusterStatusStream } from '../src/app/clusterStatus';
 import { buildRuntime, type Runtime } from '../src/main/compose';
 import type { Pod } from '../src/generated/prisma/client';
 import { testConfig, testStore } from './support/stack';
@@ -64,11 +65,63 @@ describe('cluster event streams', () => {
     await stream.return!();
   });
 
-  it('stops listening when the client unsubscribes, even while waiting', async () => {
+  it('stops listening when the client unsubscribes, even while waiting, and leaves no timer behind', async () => {
     const stream = await clusterEventStream(rt.svc, accountId, clusterId, {});
     const pending = stream.next();
+    await write(1).then((e) => publishEvents(rt.svc.bus, clusterId, e));
+    await pending; // the replay is over and the live loop runs (its catch-up timer is armed)
+    expect(clock.pendingTimers()).toBe(1);
+    const waiting = stream.next();
     await stream.return!();
-    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(await waiting).toEqual({ value: undefined, done: true });
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('refuses a since beyond the newest event (a stale or foreign cursor) with BAD_USER_INPUT', async () => {
+    const c = await store.prisma.cluster.findUniqueOrThrow({ where: { id: clusterId } });
+    await expect(clusterEventStream(rt.svc, accountId, clusterId, { since: c.eventSeq + 1 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(clusterEventStream(rt.svc, accountId, clusterId, { since: -1 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('reads ahead only as fast as the subscriber takes events (bounded memory for a slow client)', async () => {
+    await write(STREAM_HIGH_WATER + 600);
+    const stream = await clusterEventStream(rt.svc, accountId, clusterId, { since: 0 });
+    const first = await stream.next();
+    expect(first.value.sequence).toBe(1);
+    // the replay stopped reading at the high-water mark instead of loading the whole history
+    await new Promise((r) => setImmediate(r));
+    expect((stream as unknown as { buffered: number }).buffered).toBeLessThan(STREAM_HIGH_WATER + 500);
+    let n = 1;
+    const total = (await store.prisma.cluster.findUniqueOrThrow({ where: { id: clusterId } })).eventSeq;
+    while (n < total) {
+      const e = await stream.next();
+      expect(e.value.sequence).toBe(++n);
+    }
+    await stream.return!();
+  });
+});
+
+describe('cluster status streams', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  it('notices a status change whose announcement was lost, within STREAM_CATCHUP_MS', async () => {
+    const store = await testStore();
+    const rt = await buildRuntime(testConfig(), { store, clock, bus: new MemoryBus(), queue: new MemoryWorkQueue(clock) });
+    try {
+      const accountId = crypto.randomUUID();
+      const id = crypto.randomUUID();
+      await store.prisma.account.create({ data: { id: accountId, name: 'a' } });
+      await store.prisma.cluster.create({ data: { id, accountId, name: 'c', region: 'ap-guangzhou', version: '1.32', status: 'PROVISIONING' } });
+      const stream = await clusterStatusStream(rt.svc, accountId, id);
+      expect((await stream.next()).value.status).toBe('PROVISIONING');
+      await store.prisma.cluster.update({ where: { id }, data: { status: 'RUNNING', resourceVersion: { increment: 1 } } }); // no publish
+      const next = stream.next();
+      clock.advance(STREAM_CATCHUP_MS);
+      expect((await next).value.status).toBe('RUNNING');
+      await stream.return!();
+      expect(clock.pendingTimers()).toBe(0);
+    } finally {
+      await rt.close();
+      await store.close();
+    }
   });
 });

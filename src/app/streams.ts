@@ -3,9 +3,16 @@ import type { EventRecord } from '../adapters/prisma/objects';
 import type { Services } from './services';
 import { Channel } from './channel';
 import { requireCluster } from './clusters';
+import { AppError } from './errors';
 import { topics, type ClusterEventsMessage } from './topics';
 
 const PAGE = 500;
+
+/** Events queued for one subscriber before the stream stops reading ahead (backpressure). */
+export const STREAM_HIGH_WATER = 1000;
+
+/** Live messages buffered while the subscriber is slow; beyond that they are dropped and read back from the store. */
+export const STREAM_LIVE_MAX = 5000;
 
 /**
  * How often a live stream also asks the store for events it has not seen. The bus is
@@ -27,6 +34,9 @@ export function eventRecord(e: Event): EventRecord {
  * or the publish was lost) triggers a read of the missing range from the store: events of a
  * cluster commit in sequence order, so the missing ones are already there. Every
  * STREAM_CATCHUP_MS the stream also reads the store, for a lost publish with nothing after it.
+ * The store is the source of truth, so a slow subscriber costs bounded memory: replay reads a
+ * page only when the subscriber has taken the previous ones, and live messages that pile up are
+ * dropped and read back from the store later.
  */
 export async function clusterEventStream(
   svc: Services,
@@ -37,10 +47,16 @@ export async function clusterEventStream(
   await requireCluster(svc, accountId, clusterId);
   const filter = opts.filter ?? (() => true);
   const out = new Channel<EventRecord>();
-  const live: EventRecord[] = [];
+  let live: EventRecord[] = [];
+  let overflowed = false;
   let wake: (() => void) | null = null;
   const unsubscribe = await svc.bus.subscribe(topics.clusterEvents(clusterId), (m) => {
+    if (overflowed) return;
     live.push(...(m as ClusterEventsMessage).events);
+    if (live.length > STREAM_LIVE_MAX) {
+      live = [];
+      overflowed = true;
+    }
     wake?.();
   });
   out.onClose(unsubscribe);
@@ -54,40 +70,48 @@ export async function clusterEventStream(
     return rows.map(eventRecord);
   };
 
-  let last: number;
-  if (opts.since === undefined || opts.since === null) {
-    const c = await svc.db.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { eventSeq: true } });
-    last = c.eventSeq;
-  } else last = opts.since;
+  const { eventSeq } = await svc.db.cluster.findUniqueOrThrow({ where: { id: clusterId }, select: { eventSeq: true } });
+  if (opts.since !== undefined && opts.since !== null && (opts.since < 0 || opts.since > eventSeq)) {
+    await out.close();
+    throw new AppError('BAD_USER_INPUT', `since must be between 0 and the cluster's lastEventSequence (${eventSeq}); got ${opts.since}`);
+  }
+  let last = opts.since ?? eventSeq;
 
   const emit = (e: EventRecord) => {
     last = e.sequence;
     if (filter(e)) out.push(e);
   };
-
-  const closed = new Promise<void>((resolve) => out.onClose(resolve));
-  void (async () => {
-    // Replay.
+  /** Everything after `last` from the store, page by page, at the subscriber's pace. */
+  const readStore = async () => {
     for (;;) {
+      await out.drained(STREAM_HIGH_WATER);
+      if (out.isClosed) return;
       const page = await readRange(last, null);
       for (const e of page) emit(e);
-      if (page.length < PAGE || out.isClosed) break;
+      if (page.length < PAGE) return;
     }
-    // Live.
-    let catchUpDue = false;
-    let cancelTick = () => {};
-    const armTick = () => {
-      cancelTick = svc.clock.setTimeout(() => {
-        catchUpDue = true;
-        wake?.();
-      }, STREAM_CATCHUP_MS);
-    };
-    out.onClose(() => cancelTick());
+  };
+
+  const closed = new Promise<void>((resolve) => out.onClose(resolve));
+  let catchUpDue = false;
+  let cancelTick = () => {};
+  const armTick = () => {
+    if (out.isClosed) return;
+    cancelTick = svc.clock.setTimeout(() => {
+      catchUpDue = true;
+      wake?.();
+    }, STREAM_CATCHUP_MS);
+  };
+  out.onClose(() => cancelTick());
+
+  void (async () => {
+    await readStore(); // replay
     armTick();
     while (!out.isClosed) {
-      if (catchUpDue) {
+      if (catchUpDue || overflowed) {
         catchUpDue = false;
-        for (const e of await readRange(last, null)) emit(e);
+        overflowed = false;
+        await readStore();
         armTick();
         continue;
       }
@@ -98,6 +122,7 @@ export async function clusterEventStream(
       }
       const batch = live.splice(0).sort((a, b) => a.sequence - b.sequence);
       for (const e of batch) {
+        if (out.isClosed) break;
         if (e.sequence <= last) continue;
         while (e.sequence > last + 1 && !out.isClosed) {
           const missing = await readRange(last, e.sequence - 1);
@@ -105,6 +130,7 @@ export async function clusterEventStream(
           for (const m of missing) emit(m);
         }
         emit(e);
+        await out.drained(STREAM_HIGH_WATER);
       }
     }
   })().catch((err) => out.fail(err));
