@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Account } from '../generated/prisma/client';
 import type { Services } from './services';
 import type { UserError } from './errors';
+import { UNSTORABLE_TEXT } from '../core/manifest';
 
 const TOKEN_PREFIX = 'nl_';
 
@@ -15,8 +16,8 @@ export async function createAccount(svc: Services, input: { name: string }): Pro
     return { account: null, token: null, userErrors: [{ field: [], code: 'SIGNUP_DISABLED', message: 'Sign-up is disabled on this installation; ask an operator for an API token.' }] };
   }
   const name = input.name.trim();
-  if (name.length < 1 || name.length > 100) {
-    return { account: null, token: null, userErrors: [{ field: ['name'], code: 'INVALID_VALUE', message: 'name must be 1 to 100 characters' }] };
+  if (name.length < 1 || name.length > 100 || UNSTORABLE_TEXT.test(name)) {
+    return { account: null, token: null, userErrors: [{ field: ['name'], code: 'INVALID_VALUE', message: 'name must be 1 to 100 characters of text' }] };
   }
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   const account = await svc.db.account.create({

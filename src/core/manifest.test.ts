@@ -603,3 +603,27 @@ describe('formatFieldPath', () => {
     });
   }
 });
+
+describe('text that cannot be stored, and simulator annotations', () => {
+  const nginx = (extra: string) => NGINX.replace('        image: nginx:1.14.2', `        image: nginx:1.14.2\n${extra}`);
+  it('refuses a NUL character hidden in a YAML escape, with its path', () => {
+    const { objects, errors } = parseManifest(NGINX.replace('image: nginx:1.14.2', 'image: "nginx\\0"'));
+    expect(objects).toEqual([]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', field: ['manifest', '0', 'spec', 'template', 'spec', 'containers', '0', 'image'] })]);
+  });
+  it('refuses an unpaired surrogate in a key', () => {
+    const { errors } = parseManifest(nginx('        env: { "\\uD800": "x" }'));
+    expect(errors[0]).toMatchObject({ code: 'INVALID_VALUE' });
+  });
+  it('accepts paired surrogates (emoji) in values', () => {
+    const { errors } = parseManifest(NGINX.replace('  labels:\n    app: nginx\nspec', '  labels:\n    app: nginx\n  annotations:\n    note: "🚀"\nspec'));
+    expect(errors).toEqual([]);
+  });
+  it('checks the simulator latency annotations', () => {
+    const withAnn = (v: string) => NGINX.replace('    metadata:\n      labels:\n        app: nginx', `    metadata:\n      annotations:\n        sim.nodeless.dev/boot-ms: "${v}"\n      labels:\n        app: nginx`);
+    expect(parseManifest(withAnn('2500')).errors).toEqual([]);
+    for (const bad of ['1e300', '-1', '3600001', 'soon']) {
+      expect(parseManifest(withAnn(bad)).errors).toEqual([expect.objectContaining({ code: 'INVALID_ANNOTATION', field: ['manifest', '0', 'spec', 'template', 'metadata', 'annotations', 'sim.nodeless.dev/boot-ms'] })]);
+    }
+  });
+});

@@ -111,10 +111,59 @@ export function parseManifest(
       return;
     }
     if (value === null || value === undefined) return; // an empty document: a bare `---`, or only comments
+    const unstorable = findUnstorableText(value, base);
+    if (unstorable) {
+      v.errors.push({ field: unstorable, code: 'INVALID_VALUE', message: `${formatFieldPath(unstorable.slice(base.length))}: Invalid value: contains a NUL character or an unpaired UTF-16 surrogate` });
+      return;
+    }
     v.document(value, base, `document ${d}`);
+    for (const error of validateSimAnnotations(value, base)) v.errors.push(error);
   });
 
   return { objects: v.objects, errors: v.errors };
+}
+
+/** NUL and unpaired surrogates: text PostgreSQL (and most tools) cannot store. */
+export const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** The path of the first key or string value holding unstorable text, or null. */
+export function findUnstorableText(value: unknown, path: string[]): string[] | null {
+  if (typeof value === 'string') return UNSTORABLE_TEXT.test(value) ? path : null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findUnstorableText(value[i], [...path, String(i)]);
+      if (hit) return hit;
+    }
+    return null;
+  }
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (UNSTORABLE_TEXT.test(k)) return [...path, k];
+      const hit = findUnstorableText(v, [...path, k]);
+      if (hit) return hit;
+    }
+  }
+  return null;
+}
+
+/** Annotations that script the simulated sandbox (README): whole milliseconds up to one hour. */
+export const SIM_ANNOTATIONS = ['sim.nodeless.dev/boot-ms', 'sim.nodeless.dev/stop-ms'];
+const SIM_MAX_MS = 3_600_000;
+
+function validateSimAnnotations(value: unknown, base: string[]): UserError[] {
+  const doc = value as { kind?: unknown; spec?: { template?: { metadata?: { annotations?: unknown } } } };
+  const annotations = doc?.spec?.template?.metadata?.annotations;
+  if (!isPlainObject(annotations)) return [];
+  const errors: UserError[] = [];
+  for (const key of SIM_ANNOTATIONS) {
+    const v = annotations[key];
+    if (v === undefined || typeof v !== 'string') continue; // absent, or already reported as not a string
+    if (!/^\d{1,7}$/.test(v) || Number(v) > SIM_MAX_MS) {
+      const field = [...base, 'spec', 'template', 'metadata', 'annotations', key];
+      errors.push({ field, code: 'INVALID_ANNOTATION', message: `${formatFieldPath(field.slice(base.length))}: Invalid value: "${v}": must be whole milliseconds from 0 to ${SIM_MAX_MS}` });
+    }
+  }
+  return errors;
 }
 
 /** Renders a field path the way kubectl does: `spec.template.spec.containers[0].image`. */

@@ -5,6 +5,7 @@ import type { Account } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { AppError, type UserError } from '../app/errors';
 import { isUuid } from '../app/clusters';
+import { findUnstorableText } from '../core/manifest';
 
 export interface Context {
   svc: Services;
@@ -79,7 +80,7 @@ export function decodeCursor<T>(cursor: string | undefined, check: (v: unknown) 
   if (cursor === undefined) return undefined;
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (check(v)) return v;
+    if (check(v) && !findUnstorableText(v, [])) return v;
   } catch {
     /* fall through */
   }

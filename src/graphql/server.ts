@@ -7,7 +7,22 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Services } from '../app/services';
 import { authenticate } from '../app/accounts';
 import { schema } from './schema';
+import { findUnstorableText, UNSTORABLE_TEXT } from '../core/manifest';
 import type { Context } from './builder';
+
+/**
+ * Text PostgreSQL cannot store (NUL, unpaired surrogates) is refused for the whole request, in
+ * the query or in any variable, before anything runs.
+ */
+/** The same, written as GraphQL string escapes in the query text (`"\u0000"`, a lone `"\uD800"`). */
+const UNSTORABLE_ESCAPE = /\\u0000|\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}/;
+
+function unstorableInput(query: unknown, variables: unknown): GraphQLError | null {
+  const inQuery = typeof query === 'string' && (UNSTORABLE_TEXT.test(query) || UNSTORABLE_ESCAPE.test(query));
+  const hit = (inQuery ? ['query'] : null) ?? findUnstorableText(variables ?? {}, ['variables']);
+  if (!hit) return null;
+  return new GraphQLError(`${hit.join('.')}: contains a NUL character or an unpaired UTF-16 surrogate`, { extensions: { code: 'BAD_USER_INPUT' } });
+}
 
 type Enveloped = ExecutionArgs & { rootValue: { execute: (a: ExecutionArgs) => unknown; subscribe: (a: ExecutionArgs) => unknown } };
 
@@ -19,6 +34,17 @@ export interface ApiServer {
 }
 
 /**
+ * Errors caused by the request, not by the server: Pothos rejects bad arguments (first: -1, a
+ * malformed global ID) with a validation error, and a global ID naming a type that has no nodes
+ * with a schema error.
+ */
+function isClientError(err: unknown): boolean {
+  const e = err as { name?: string; message?: string } | null;
+  if (!e || typeof e !== 'object') return false;
+  return e.name === 'AppError' || e.name === 'PothosValidationError' || (e.name === 'PothosSchemaError' && /has not been implemented/.test(e.message ?? ''));
+}
+
+/**
  * AppErrors become GraphQL errors with `extensions.code`; anything else is masked. Duck-typed on
  * purpose: graphql may be loaded twice (ESM and CJS builds), so `instanceof` is unreliable.
  */
@@ -27,6 +53,9 @@ function maskError(error: unknown, message: string): Error {
   const original = (e && typeof e === 'object' && 'originalError' in e ? e.originalError : error) as { name?: string; code?: string; message?: string } | undefined;
   if (original && original.name === 'AppError' && typeof original.code === 'string') {
     return new GraphQLError(original.message ?? message, { extensions: { code: original.code }, path: e.path });
+  }
+  if (original && isClientError(original)) {
+    return new GraphQLError(original.message ?? message, { extensions: { code: 'BAD_USER_INPUT' }, path: e.path });
   }
   if (!original && e && typeof e === 'object' && 'locations' in e) return error as Error; // syntax / validation errors
   if (original && typeof original === 'object' && 'extensions' in original && (original as { extensions?: { code?: unknown } }).extensions?.code) return original as unknown as Error;
@@ -49,6 +78,14 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
       headers: JSON.stringify({ Authorization: 'Bearer <token from createAccount>' }),
     },
     maskedErrors: { maskError },
+    plugins: [
+      {
+        onParams({ params, setResult }) {
+          const bad = unstorableInput(params.query, params.variables);
+          if (bad) setResult({ errors: [bad] });
+        },
+      },
+    ],
     // Expected request errors (AppError: not found, unauthenticated) are answers, not incidents.
     logging: {
       debug: () => {},
@@ -56,8 +93,8 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
       warn: (...args: unknown[]) => console.warn(...args),
       error: (...args: unknown[]) => {
         const expected = (a: unknown) => {
-          const e = a as { name?: string; originalError?: { name?: string } } | null;
-          return e?.name === 'AppError' || e?.originalError?.name === 'AppError';
+          const e = a as { originalError?: unknown } | null;
+          return isClientError(a) || isClientError(e?.originalError);
         };
         if (!args.some(expected)) console.error(...args);
       },
@@ -86,23 +123,36 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
       // yoga's enveloped execute/subscribe travel in rootValue (graphql-ws example pattern)
       execute: ((args: Enveloped) => args.rootValue.execute(args)) as never,
       subscribe: ((args: Enveloped) => args.rootValue.subscribe(args)) as never,
+      // Anything thrown here would close the whole socket (and every other subscription on it):
+      // turn it into an error for this one operation instead.
       onSubscribe: async (ctx, _id, payload) => {
-        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-        const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
-        const args = {
-          schema: s,
-          operationName: payload.operationName,
-          document: parse(payload.query),
-          variableValues: payload.variables,
-          contextValue: { ...(await contextFactory()), svc, account: await authenticate(svc, authorization) },
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
+        try {
+          const bad = unstorableInput(payload.query, payload.variables);
+          if (bad) return [bad];
+          const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
+          const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
+          const args = {
+            schema: s,
+            operationName: payload.operationName,
+            document: parse(payload.query),
+            variableValues: payload.variables,
+            contextValue: { ...(await contextFactory()), svc, account: await authenticate(svc, typeof authorization === 'string' ? authorization : undefined) },
+            rootValue: { execute, subscribe },
+          };
+          const errors = validate(args.schema, args.document);
+          if (errors.length) return errors;
+          return args;
+        } catch (err) {
+          const e = err as { name?: string; locations?: unknown };
+          if (e && e.name === 'GraphQLError' && e.locations) return [err as GraphQLError]; // syntax error
+          return [maskError(err, 'Unexpected error.') as GraphQLError];
+        }
       },
+      // never send internal error messages in socket close reasons
+      isProd: true,
       onError: (_ctx, _id, _payload, errors) => {
-        for (const e of errors) if ((e.originalError as { name?: string } | undefined)?.name !== 'AppError') console.error('subscription error:', e);
+        // validation errors (no originalError) and AppErrors are the client's, not incidents
+        for (const e of errors) if (e.originalError && (e.originalError as { name?: string }).name !== 'AppError') console.error('subscription error:', e);
       },
     },
     wss,

@@ -36,7 +36,7 @@ export const EventRef = builder.objectRef<Event>('Event').implement({
 });
 
 const isNameCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string');
-const isSeqCursor = (v: unknown): v is number => Number.isInteger(v);
+const isSeqCursor = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2_147_483_647;
 
 builder.node(ClusterRef, {
   id: { resolve: (c) => c.id },

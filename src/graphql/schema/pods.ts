@@ -1,6 +1,7 @@
 import { builder } from '../builder';
 import { PodRef, type PodView } from './refs';
 import { formatCpuMilli, formatMemoryMi } from '../../core/quantity';
+import { isUuid } from '../../app/clusters';
 
 export const PodPhaseEnum = builder.enumType('PodPhase', {
   description: 'The Kubernetes pod phase.',
@@ -22,7 +23,7 @@ builder.node(PodRef, {
   description: 'A pod: one isolated sandbox on the provider fleet.',
   loadMany: async (ids, ctx) => {
     if (!ctx.account) return ids.map(() => null);
-    const rows = await ctx.svc.db.pod.findMany({ where: { id: { in: ids as string[] }, cluster: { accountId: ctx.account.id } } });
+    const rows = await ctx.svc.db.pod.findMany({ where: { id: { in: (ids as string[]).filter(isUuid) }, cluster: { accountId: ctx.account.id } }, omit: { spec: true, annotations: true } });
     const byId = new Map(rows.map((r) => [r.id, r as PodView]));
     return ids.map((id) => byId.get(id) ?? null);
   },
