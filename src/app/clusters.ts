@@ -3,6 +3,7 @@ import type { Services } from './services';
 import { isUniqueViolation, notFound, type UserError } from './errors';
 import { keys } from './topics';
 import { validateDns1123Label } from '../core/names';
+import { lockScope } from './limits';
 
 export type CreateClusterResult = { cluster: Cluster | null; userErrors: UserError[] };
 
@@ -15,22 +16,25 @@ export async function createCluster(svc: Services, accountId: string, input: { n
     userErrors.push({ field: ['region'], code: 'UNKNOWN_REGION', message: `unknown region "${input.region}"; available: ${svc.fleet.regions.map((r) => r.name).join(', ')}` });
   }
   if (userErrors.length) return { cluster: null, userErrors };
-  const count = await svc.db.cluster.count({ where: { accountId } });
-  if (count >= svc.settings.limits.clustersPerAccount) {
-    return { cluster: null, userErrors: [{ field: [], code: 'LIMIT_EXCEEDED', message: `an account may have at most ${svc.settings.limits.clustersPerAccount} clusters` }] };
-  }
   try {
-    const cluster = await svc.db.cluster.create({
-      data: {
-        id: svc.ids.uuid(),
-        accountId,
-        name: input.name,
-        region: input.region,
-        version: svc.settings.kubernetesVersion,
-        status: 'PROVISIONING',
-        createdAt: new Date(svc.clock.now()),
-      },
+    const cluster = await svc.db.$transaction(async (tx) => {
+      await lockScope(tx, `clusters:${accountId}`); // count and insert as one step per account
+      if ((await tx.cluster.count({ where: { accountId } })) >= svc.settings.limits.clustersPerAccount) return null;
+      return tx.cluster.create({
+        data: {
+          id: svc.ids.uuid(),
+          accountId,
+          name: input.name,
+          region: input.region,
+          version: svc.settings.kubernetesVersion,
+          status: 'PROVISIONING',
+          createdAt: new Date(svc.clock.now()),
+        },
+      });
     });
+    if (!cluster) {
+      return { cluster: null, userErrors: [{ field: [], code: 'LIMIT_EXCEEDED', message: `an account may have at most ${svc.settings.limits.clustersPerAccount} clusters` }] };
+    }
     await svc.queue.add(keys.cluster(cluster.id));
     return { cluster, userErrors: [] };
   } catch (err) {

@@ -3,6 +3,7 @@ import type { Services } from './services';
 import { isUniqueViolation, type UserError } from './errors';
 import { findCluster } from './clusters';
 import { keys } from './topics';
+import { checkPodsPerCluster, lockScope } from './limits';
 import { canonicalJson } from '../core/pods';
 import { parseManifest, type ManifestObject } from '../core/manifest';
 
@@ -57,9 +58,17 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
   });
   if (userErrors.length) return fail(userErrors);
 
+  const changes = objects.flatMap((o, i) => (o.kind === 'Deployment' ? [{ i, namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name, replicas: o.spec.replicas }] : []));
   for (let attempt = 0; ; attempt++) {
     try {
-      const applied = await svc.db.$transaction((tx) => writeObjects(svc, tx, cluster.id, objects));
+      const result = await svc.db.$transaction(async (tx) => {
+        await lockScope(tx, `pods:${cluster.id}`);
+        const over = await checkPodsPerCluster(tx, cluster.id, limits.podsPerCluster, changes, (k) => ['manifest', String(changes[k].i), 'spec', 'replicas']);
+        if (over) return over;
+        return writeObjects(svc, tx, cluster.id, objects);
+      });
+      if (!Array.isArray(result)) return fail([result]);
+      const applied = result;
       for (const a of applied) if (a.workload && a.action !== 'UNCHANGED') await svc.queue.add(keys.workload(a.workload.id));
       return { objects: applied, userErrors: [] };
     } catch (err) {

@@ -3,6 +3,7 @@ import type { Services } from './services';
 import type { UserError } from './errors';
 import { findCluster } from './clusters';
 import { keys } from './topics';
+import { checkPodsPerCluster, lockScope } from './limits';
 import { validateDns1123Label, validateDns1123Subdomain } from '../core/names';
 
 export interface ScaleInput {
@@ -26,20 +27,26 @@ export async function scaleWorkload(svc: Services, accountId: string, input: Sca
   const cluster = await findCluster(svc, accountId, input.clusterId);
   if (!cluster) return fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const w = await svc.db.workload.findUnique({
-      where: { clusterId_namespace_kind_name: { clusterId: cluster.id, namespace: input.namespace, kind: input.kind, name: input.name } },
+    const outcome = await svc.db.$transaction(async (tx) => {
+      const w = await tx.workload.findUnique({
+        where: { clusterId_namespace_kind_name: { clusterId: cluster.id, namespace: input.namespace, kind: input.kind, name: input.name } },
+      });
+      if (!w) return fail(['name'], 'NOT_FOUND', `${input.kind.toLowerCase()}s.apps "${input.name}" not found in namespace "${input.namespace}"`);
+      const spec = w.spec as Record<string, unknown>;
+      if (spec.replicas === input.replicas) return { workload: w, userErrors: [] };
+      await lockScope(tx, `pods:${cluster.id}`);
+      const over = await checkPodsPerCluster(tx, cluster.id, svc.settings.limits.podsPerCluster, [{ namespace: w.namespace, kind: w.kind, name: w.name, replicas: input.replicas }], () => ['replicas']);
+      if (over) return { workload: null, userErrors: [over] };
+      const { count } = await tx.workload.updateMany({
+        where: { id: w.id, resourceVersion: w.resourceVersion },
+        data: { spec: { ...spec, replicas: input.replicas } as Prisma.InputJsonValue, generation: { increment: 1 }, resourceVersion: { increment: 1 }, updatedAt: new Date(svc.clock.now()) },
+      });
+      if (count === 0) return null; // lost a race with another writer: read again
+      return { workload: await tx.workload.findUniqueOrThrow({ where: { id: w.id } }), userErrors: [], changed: true };
     });
-    if (!w) return fail(['name'], 'NOT_FOUND', `${input.kind.toLowerCase()}s.apps "${input.name}" not found in namespace "${input.namespace}"`);
-    const spec = w.spec as Record<string, unknown>;
-    if (spec.replicas === input.replicas) return { workload: w, userErrors: [] };
-    const { count } = await svc.db.workload.updateMany({
-      where: { id: w.id, resourceVersion: w.resourceVersion },
-      data: { spec: { ...spec, replicas: input.replicas } as Prisma.InputJsonValue, generation: { increment: 1 }, resourceVersion: { increment: 1 }, updatedAt: new Date(svc.clock.now()) },
-    });
-    if (count === 1) {
-      await svc.queue.add(keys.workload(w.id));
-      return { workload: await svc.db.workload.findUniqueOrThrow({ where: { id: w.id } }), userErrors: [] };
-    }
+    if (outcome === null) continue;
+    if ('changed' in outcome) await svc.queue.add(keys.workload(outcome.workload!.id));
+    return { workload: outcome.workload, userErrors: outcome.userErrors };
   }
   return fail([], 'CONFLICT', 'the workload is being changed concurrently; try again');
 }

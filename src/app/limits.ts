@@ -1,0 +1,36 @@
+import type { Prisma } from '../generated/prisma/client';
+import type { UserError } from './errors';
+
+type Tx = Prisma.TransactionClient;
+
+/**
+ * Serialises limit checks for one scope (an account, a cluster) until the transaction ends. An
+ * advisory lock, not a row lock, so it never joins the row locks controllers take (no deadlock).
+ */
+export async function lockScope(tx: Tx, scope: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${scope}))`;
+}
+
+export interface ReplicaChange {
+  namespace: string;
+  kind: string;
+  name: string;
+  replicas: number;
+}
+
+/**
+ * The pods a cluster would ask for (sum of spec.replicas) if these workloads were set to these
+ * replica counts, checked against the limit. Call inside a transaction after lockScope(cluster).
+ */
+export async function checkPodsPerCluster(tx: Tx, clusterId: string, limit: number, changes: ReplicaChange[], field: (i: number) => string[]): Promise<UserError | null> {
+  const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string; replicas: number | null }[]>`
+    SELECT "namespace", "kind", "name", ("spec"->>'replicas')::int AS "replicas" FROM "Workload" WHERE "clusterId" = ${clusterId}::uuid`;
+  const key = (w: { namespace: string; kind: string; name: string }) => `${w.namespace}/${w.kind}/${w.name}`;
+  const desired = new Map(rows.map((r) => [key(r), Number(r.replicas ?? 0)]));
+  for (const c of changes) desired.set(key(c), c.replicas);
+  let total = 0;
+  for (const v of desired.values()) total += v;
+  if (total <= limit) return null;
+  const worst = changes.reduce((best, c, i) => (c.replicas > changes[best].replicas ? i : best), 0);
+  return { field: field(worst), code: 'LIMIT_EXCEEDED', message: `the cluster would run ${total} pods; a cluster may run at most ${limit}` };
+}
