@@ -80,6 +80,25 @@ describe('SQL queries per request', () => {
     expect(seen).toEqual([...seen].sort());
   });
 
+  it('pages workloads in namespace, kind, name order, forwards and backwards', async () => {
+    const raw = Buffer.from(clusterId, 'base64').toString().split(':')[1];
+    for (const [namespace, name] of [['a-ns', 'zeta'], ['default', 'alpha'], ['z-ns', 'mid']]) {
+      await stack.app.runtime.svc.db.workload.create({ data: { id: crypto.randomUUID(), uid: crypto.randomUUID(), clusterId: raw, namespace, kind: 'Deployment', apiVersion: 'apps/v1', name, spec: { replicas: 0 }, podCpuMilli: 1000, podMemoryMi: 2048 } });
+    }
+    const names: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const r: GqlResult = await stack.gql(`query($c: ID!, $a: String) { cluster(id: $c) { workloads(first: 1, after: $a) { edges { node { namespace name } } pageInfo { hasNextPage endCursor } } } }`, { c: clusterId, a: after }, token);
+      const page: { edges: { node: { namespace: string; name: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } = r.data.cluster.workloads;
+      names.push(...page.edges.map((e) => `${e.node.namespace}/${e.node.name}`));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(names).toEqual(['a-ns/zeta', 'default/alpha', 'default/big', 'z-ns/mid']);
+    const last2: GqlResult = await stack.gql(`query($c: ID!) { cluster(id: $c) { workloads(last: 2) { edges { node { name } } } } }`, { c: clusterId }, token);
+    expect(last2.data.cluster.workloads.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(['big', 'mid']);
+  });
+
   it('rejects a malformed cursor with BAD_USER_INPUT', async () => {
     const r = await stack.gql(`query($c: ID!) { cluster(id: $c) { pods(first: 1, after: "garbage") { edges { node { name } } } } }`, { c: clusterId }, token);
     expect(r.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');

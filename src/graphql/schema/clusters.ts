@@ -1,5 +1,5 @@
 import type { Cluster, Event, Workload } from '../../generated/prisma/client';
-import { builder, cursorPage, decodeCursor, encodeCursor, parseId, requireAccount, UserErrorRef } from '../builder';
+import { builder, cursorPage, decodeCursor, encodeCursor, isStringTuple, keysetWhere, parseId, requireAccount, UserErrorRef } from '../builder';
 import { ClusterRef, PodRef, WorkloadRef, type PodView } from './refs';
 import { createCluster, findCluster } from '../../app/clusters';
 
@@ -35,7 +35,6 @@ export const EventRef = builder.objectRef<Event>('Event').implement({
   }),
 });
 
-const isNameCursor = (v: unknown): v is [string, string] => Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string');
 const isSeqCursor = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2_147_483_647;
 
 builder.node(ClusterRef, {
@@ -57,18 +56,13 @@ builder.node(ClusterRef, {
       type: WorkloadRef,
       args: { namespace: t.arg.string(), kind: t.arg.string() },
       resolve: (c, args, ctx) =>
-        cursorPage(args, (w: Workload) => encodeCursor([`${w.namespace}/${w.kind}`, w.name]), async ({ after, before, limit, inverted }) => {
-          const a = decodeCursor(after, isNameCursor);
-          const b = decodeCursor(before, isNameCursor);
-          const key = (cur: [string, string]) => {
-            const [ns, kind] = cur[0].split('/');
-            return { ns, kind, name: cur[1] };
-          };
-          const gt = (k: { ns: string; kind: string; name: string }) => ({ OR: [{ namespace: { gt: k.ns } }, { namespace: k.ns, kind: { gt: k.kind } }, { namespace: k.ns, kind: k.kind, name: { gt: k.name } }] });
-          const lt = (k: { ns: string; kind: string; name: string }) => ({ OR: [{ namespace: { lt: k.ns } }, { namespace: k.ns, kind: { lt: k.kind } }, { namespace: k.ns, kind: k.kind, name: { lt: k.name } }] });
+        cursorPage(args, (w: Workload) => encodeCursor([w.namespace, w.kind, w.name]), async ({ after, before, limit, inverted }) => {
+          const a = decodeCursor(after, isStringTuple(3));
+          const b = decodeCursor(before, isStringTuple(3));
           const dir = inverted ? 'desc' : 'asc';
+          const order = ['namespace', 'kind', 'name'];
           return ctx.svc.db.workload.findMany({
-            where: { clusterId: c.id, ...(args.namespace ? { namespace: args.namespace } : {}), ...(args.kind ? { kind: args.kind } : {}), AND: [a ? gt(key(a)) : {}, b ? lt(key(b)) : {}] },
+            where: { clusterId: c.id, ...(args.namespace ? { namespace: args.namespace } : {}), ...(args.kind ? { kind: args.kind } : {}), AND: [a ? keysetWhere(order, a, 'gt') : {}, b ? keysetWhere(order, b, 'lt') : {}] },
             orderBy: [{ namespace: dir }, { kind: dir }, { name: dir }],
             take: limit,
           });
@@ -80,18 +74,15 @@ builder.node(ClusterRef, {
       args: { namespace: t.arg.string(), workload: t.arg.id({ description: 'Only the pods of this workload (its id).' }) },
       resolve: (c, args, ctx) =>
         cursorPage(args, (p: PodView) => encodeCursor([p.namespace, p.name]), async ({ after, before, limit, inverted }) => {
-          const a = decodeCursor(after, isNameCursor);
-          const b = decodeCursor(before, isNameCursor);
+          const a = decodeCursor(after, isStringTuple(2));
+          const b = decodeCursor(before, isStringTuple(2));
           const dir = inverted ? 'desc' : 'asc';
           return (await ctx.svc.db.pod.findMany({
             where: {
               clusterId: c.id,
               ...(args.namespace ? { namespace: args.namespace } : {}),
               ...(args.workload ? { workloadId: parseId('Workload', String(args.workload)) ?? '00000000-0000-0000-0000-000000000000' } : {}),
-              AND: [
-                a ? { OR: [{ namespace: { gt: a[0] } }, { namespace: a[0], name: { gt: a[1] } }] } : {},
-                b ? { OR: [{ namespace: { lt: b[0] } }, { namespace: b[0], name: { lt: b[1] } }] } : {},
-              ],
+              AND: [a ? keysetWhere(['namespace', 'name'], a, 'gt') : {}, b ? keysetWhere(['namespace', 'name'], b, 'lt') : {}],
             },
             orderBy: [{ namespace: dir }, { name: dir }],
             take: limit,
