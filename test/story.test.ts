@@ -122,8 +122,9 @@ describe('the user story, end to end', () => {
       ]),
     );
     expect(await workloadCount()).toBe(0);
-    const noNs = await apply(nginxDeployment(1).replace('  name: nginx-deployment', '  name: nginx-deployment\n  namespace: missing'));
-    expect(noNs.data.applyManifest.userErrors).toEqual([expect.objectContaining({ field: ['manifest', '0', 'metadata', 'namespace'], code: 'NOT_FOUND' })]);
+    // (an empty first document still counts in the field path, as kubectl counts documents)
+    const noNs = await apply(`---\n# an empty document\n---\n${nginxDeployment(1).replace('  name: nginx-deployment', '  name: nginx-deployment\n  namespace: missing')}`);
+    expect(noNs.data.applyManifest.userErrors).toEqual([expect.objectContaining({ field: ['manifest', '1', 'metadata', 'namespace'], code: 'NOT_FOUND' })]);
   });
 
   let events: Subscription<PodEventItem>;

@@ -47,23 +47,23 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
   const userErrors: UserError[] = [];
   const existingNs = new Set((await svc.db.namespace.findMany({ where: { clusterId: cluster.id }, select: { name: true } })).map((n) => n.name));
   const newNs = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
-  objects.forEach((o, i) => {
-    if (o.kind === 'Namespace') return;
+  for (const o of objects) {
+    if (o.kind === 'Namespace') continue;
     if (!existingNs.has(o.metadata.namespace) && !newNs.has(o.metadata.namespace)) {
-      userErrors.push({ field: ['manifest', String(i), 'metadata', 'namespace'], code: 'NOT_FOUND', message: `namespaces "${o.metadata.namespace}" not found` });
+      userErrors.push({ field: [...o.source, 'metadata', 'namespace'], code: 'NOT_FOUND', message: `namespaces "${o.metadata.namespace}" not found` });
     }
     if (o.kind === 'Deployment' && o.spec.replicas > limits.replicasPerWorkload) {
-      userErrors.push({ field: ['manifest', String(i), 'spec', 'replicas'], code: 'LIMIT_EXCEEDED', message: `spec.replicas: Invalid value: ${o.spec.replicas}: at most ${limits.replicasPerWorkload} replicas per workload` });
+      userErrors.push({ field: [...o.source, 'spec', 'replicas'], code: 'LIMIT_EXCEEDED', message: `spec.replicas: Invalid value: ${o.spec.replicas}: at most ${limits.replicasPerWorkload} replicas per workload` });
     }
-  });
+  }
   if (userErrors.length) return fail(userErrors);
 
-  const changes = objects.flatMap((o, i) => (o.kind === 'Deployment' ? [{ i, namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name, replicas: o.spec.replicas }] : []));
+  const changes = objects.flatMap((o) => (o.kind === 'Deployment' ? [{ source: o.source, namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name, replicas: o.spec.replicas }] : []));
   for (let attempt = 0; ; attempt++) {
     try {
       const result = await svc.db.$transaction(async (tx) => {
         await lockScope(tx, `pods:${cluster.id}`);
-        const over = await checkPodsPerCluster(tx, cluster.id, limits.podsPerCluster, changes, (k) => ['manifest', String(changes[k].i), 'spec', 'replicas']);
+        const over = await checkPodsPerCluster(tx, cluster.id, limits.podsPerCluster, changes, (k) => [...changes[k].source, 'spec', 'replicas']);
         if (over) return over;
         return writeObjects(svc, tx, cluster.id, objects);
       });

@@ -21,8 +21,10 @@ export async function scaleWorkload(svc: Services, accountId: string, input: Sca
   const fail = (field: string[], code: string, message: string) => ({ workload: null, userErrors: [{ field, code, message }] });
   if (!Number.isInteger(input.replicas) || input.replicas < 0) return fail(['replicas'], 'INVALID_VALUE', `replicas: Invalid value: ${input.replicas}: must be greater than or equal to 0`);
   if (input.replicas > svc.settings.limits.replicasPerWorkload) return fail(['replicas'], 'LIMIT_EXCEEDED', `at most ${svc.settings.limits.replicasPerWorkload} replicas per workload`);
-  for (const m of validateDns1123Label(input.namespace)) return fail(['namespace'], 'INVALID_NAME', `namespace: Invalid value: "${input.namespace}": ${m}`);
-  for (const m of validateDns1123Subdomain(input.name)) return fail(['name'], 'INVALID_NAME', `name: Invalid value: "${input.name}": ${m}`);
+  const [badNamespace] = validateDns1123Label(input.namespace);
+  if (badNamespace) return fail(['namespace'], 'INVALID_NAME', `namespace: Invalid value: "${input.namespace}": ${badNamespace}`);
+  const [badName] = validateDns1123Subdomain(input.name);
+  if (badName) return fail(['name'], 'INVALID_NAME', `name: Invalid value: "${input.name}": ${badName}`);
   if (!SCALABLE_KINDS.includes(input.kind)) return fail(['kind'], 'NOT_SCALABLE', `${input.kind} cannot be scaled; scalable kinds: ${SCALABLE_KINDS.join(', ')}`);
   const cluster = await findCluster(svc, accountId, input.clusterId);
   if (!cluster) return fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`);

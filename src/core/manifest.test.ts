@@ -627,3 +627,15 @@ describe('text that cannot be stored, and simulator annotations', () => {
     }
   });
 });
+
+describe('where each object came from', () => {
+  it('records the field path of every object, counting empty documents and List items', () => {
+    const list = `apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata: { name: team }\n`;
+    const { objects, errors } = parseManifest(`---\n# an empty document\n---\n${NGINX}---\n${list}`);
+    expect(errors).toEqual([]);
+    expect(objects.map((o) => [o.kind, o.source])).toEqual([
+      ['Deployment', ['manifest', '1']],
+      ['Namespace', ['manifest', '2', 'items', '0']],
+    ]);
+  });
+});

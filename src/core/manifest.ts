@@ -44,9 +44,13 @@ export interface DeploymentSpec {
   template: PodTemplate;
   [k: string]: unknown;
 }
-export type ManifestObject =
+export type ManifestObject = (
   | { apiVersion: 'v1'; kind: 'Namespace'; metadata: ObjectMeta }
-  | { apiVersion: 'apps/v1'; kind: 'Deployment'; metadata: ObjectMeta; spec: DeploymentSpec; billed: BilledSpec };
+  | { apiVersion: 'apps/v1'; kind: 'Deployment'; metadata: ObjectMeta; spec: DeploymentSpec; billed: BilledSpec }
+) & {
+  /** Field path of the object in the input (`['manifest', '<document>']`, or `…, 'items', '<i>'` in a List). */
+  source: string[];
+};
 
 export interface ParseManifestOptions {
   /** Namespace for objects that do not name one. Defaults to 'default'. */
@@ -297,7 +301,7 @@ class Validator {
       const metadata = this.metadata(value.metadata, [...path, 'metadata'], 'label', false);
       this.checkDuplicate(kind, metadata, [...path, 'metadata', 'name'], where);
       if (this.errors.length === before && metadata) {
-        this.objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata });
+        this.objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata, source: [...this.base, ...path] });
       }
       return;
     }
@@ -307,7 +311,7 @@ class Validator {
     this.checkDuplicate(kind, metadata, [...path, 'metadata', 'name'], where);
     const result = this.deploymentSpec(value.spec, [...path, 'spec']);
     if (this.errors.length === before && metadata && result) {
-      this.objects.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: result.spec, billed: result.billed });
+      this.objects.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: result.spec, billed: result.billed, source: [...this.base, ...path] });
     }
   }
 
