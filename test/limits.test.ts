@@ -69,3 +69,29 @@ describe('limits and concurrent writers', () => {
     expect(new Set(pods.map((p) => p.name)).size).toBe(replicas);
   });
 });
+
+describe('a workload at rest', () => {
+  it('is not rewritten by a reconcile that changes nothing (resourceVersion stays)', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const store = await testStore();
+    const rt = await buildRuntime(testConfig(), { store, clock, bus: new MemoryBus(), queue: new MemoryWorkQueue(clock) });
+    try {
+      const accountId = (await createAccount(rt.svc, { name: 'rest' })).account!.id;
+      const { cluster } = await createCluster(rt.svc, accountId, { name: 'rest', region: 'ap-guangzhou' });
+      await store.prisma.cluster.update({ where: { id: cluster!.id }, data: { status: 'RUNNING' } });
+      await store.prisma.namespace.create({ data: { id: crypto.randomUUID(), uid: crypto.randomUUID(), clusterId: cluster!.id, name: 'default' } });
+      const applied = await applyManifest(rt.svc, accountId, { clusterId: cluster!.id, manifest: nginxDeployment(2, 'calm') });
+      const id = applied.objects[0].workload!.id;
+      await reconcileWorkload(rt.svc, id);
+      const before = await store.prisma.workload.findUniqueOrThrow({ where: { id } });
+      await reconcileWorkload(rt.svc, id);
+      await reconcileWorkload(rt.svc, id);
+      const after = await store.prisma.workload.findUniqueOrThrow({ where: { id } });
+      expect(after.resourceVersion).toBe(before.resourceVersion);
+      expect(await store.prisma.pod.count({ where: { workloadId: id } })).toBe(2);
+    } finally {
+      await rt.close();
+      await store.close();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { appendEvents, insertRows, POD_COLUMNS, writePods, type EventInput } from '../adapters/prisma/objects';
 import { created, initialPodState, terminating } from '../core/lifecycle';
-import { deploymentPodName, nameSuffix, podTemplateHash, rankForDeletion } from '../core/pods';
+import { canonicalJson, deploymentPodName, nameSuffix, podTemplateHash, rankForDeletion } from '../core/pods';
 import type { DeploymentSpec } from '../core/manifest';
 
 export interface WorkloadStatus {
@@ -100,13 +100,14 @@ export async function reconcileWorkload(svc: Services, id: string): Promise<void
         if (written.length < victims.length) throw new Error(`pods of workload ${id} changed concurrently; retrying`);
         const byId = new Map(written.map((p) => [p.id, p]));
         for (const t of transitions) events.push({ ...t, pod: byId.get(t.pod.id)! });
-        for (const p of written) pods[pods.findIndex((x) => x.id === p.id)] = p;
+        for (let i = 0; i < pods.length; i++) pods[i] = byId.get(pods[i].id) ?? pods[i];
         podsChanged = true;
       }
 
       const status = deploymentStatus(w.generation, hash, pods);
       const previous = w.status as unknown as Partial<WorkloadStatus>;
-      const statusChanged = JSON.stringify(previous) !== JSON.stringify(status) || w.observedGeneration !== w.generation;
+      // (canonical JSON: jsonb does not keep key order)
+      const statusChanged = canonicalJson(previous) !== canonicalJson(status) || w.observedGeneration !== w.generation;
       if (statusChanged) {
         await tx.workload.update({
           where: { id },
