@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { POD_EVENTS, Subscription, eventually, nginxDeployment, startStack, type PodEventItem, type Stack } from './support/stack';
 
 /**
@@ -89,6 +91,16 @@ describe('the user story, end to end', () => {
     expect(await sse(`Bearer ${token}`)).toEqual({ data: { clusterStatus: { name: 'prod', status: 'RUNNING' } } });
     const anonymous = await sse(null);
     expect(anonymous.errors[0].extensions.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('accepts the token in graphql-ws connectionParams, flat or as headers', async () => {
+    for (const connectionParams of [{ authorization: `Bearer ${token}` }, { headers: { Authorization: `Bearer ${token}` } }]) {
+      const client = createClient({ url: stack.wsUrl, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0 });
+      const it = client.iterate({ query: `subscription($c: ID!) { clusterStatus(clusterId: $c) { status } }`, variables: { c: clusterId } });
+      expect((await it.next()).value).toEqual({ data: { clusterStatus: { status: 'RUNNING' } } });
+      await it.return?.();
+      await client.dispose();
+    }
   });
 
   const apply = (manifest: string) =>

@@ -74,7 +74,9 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
     landingPage: false,
     graphiql: {
       title: 'Nodeless',
-      subscriptionsProtocol: 'WS',
+      // SSE carries the Headers tab (Authorization) with every request; WebSocket clients pass it
+      // in connectionParams instead.
+      subscriptionsProtocol: 'SSE',
       headers: JSON.stringify({ Authorization: 'Bearer <token from createAccount>' }),
     },
     maskedErrors: { maskError },
@@ -130,7 +132,9 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
           const bad = unstorableInput(payload.query, payload.variables);
           if (bad) return [bad];
           const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params: payload });
-          const authorization = (ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization) as string | undefined;
+          const params = (ctx.connectionParams ?? {}) as Record<string, unknown>;
+          const nested = (params.headers ?? {}) as Record<string, unknown>;
+          const authorization = params.authorization ?? params.Authorization ?? nested.authorization ?? nested.Authorization;
           const args = {
             schema: s,
             operationName: payload.operationName,
