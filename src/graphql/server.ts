@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createYoga, type YogaInitialContext } from 'graphql-yoga';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -72,6 +73,8 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    // GraphiQL bundled in the package, so the page works with no CDN (offline, air-gapped)
+    renderGraphiQL,
     graphiql: {
       title: 'Nodeless',
       // SSE carries the Headers tab (Authorization) with every request; WebSocket clients pass it
