@@ -452,18 +452,24 @@ class Validator {
     return annotations;
   }
 
+  /** A required field that must be a mapping; reports REQUIRED or INVALID_VALUE otherwise. */
+  private requireMapping(raw: unknown, path: Path): raw is Record<string, unknown> {
+    if (raw === undefined || raw === null) {
+      this.add(path, 'REQUIRED', 'Required value');
+      return false;
+    }
+    if (!isPlainObject(raw)) {
+      this.add(path, 'INVALID_VALUE', `Invalid value: ${renderValue(raw)}: must be a mapping`);
+      return false;
+    }
+    return true;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Deployment spec
 
   private deploymentSpec(raw: unknown, path: Path): { spec: DeploymentSpec; billed: BilledSpec } | undefined {
-    if (raw === undefined || raw === null) {
-      this.add(path, 'REQUIRED', 'Required value');
-      return undefined;
-    }
-    if (!isPlainObject(raw)) {
-      this.add(path, 'INVALID_VALUE', `Invalid value: ${renderValue(raw)}: must be a mapping`);
-      return undefined;
-    }
+    if (!this.requireMapping(raw, path)) return undefined;
     const before = this.errors.length;
 
     const replicas = this.replicas(raw.replicas, [...path, 'replicas']);
@@ -533,14 +539,7 @@ class Validator {
     path: Path,
     matchLabels: Record<string, string> | undefined,
   ): { template: PodTemplate; billed: BilledSpec } | undefined {
-    if (raw === undefined || raw === null) {
-      this.add(path, 'REQUIRED', 'Required value');
-      return undefined;
-    }
-    if (!isPlainObject(raw)) {
-      this.add(path, 'INVALID_VALUE', `Invalid value: ${renderValue(raw)}: must be a mapping`);
-      return undefined;
-    }
+    if (!this.requireMapping(raw, path)) return undefined;
     const before = this.errors.length;
 
     const metaPath = [...path, 'metadata'];
