@@ -39,7 +39,7 @@ describe('the pod loop', () => {
   const addPods = async (n: number, annotations: Record<string, string> = {}) => {
     const rows = Array.from({ length: n }, () => ({
       id: crypto.randomUUID(), uid: crypto.randomUUID(), clusterId, namespace: 'default', name: `p-${crypto.randomUUID().slice(0, 13)}`,
-      workloadId: null, ownerKind: null, ownerName: null, templateHash: null, labels: {}, annotations, spec: {},
+      workloadId: null, ownerKind: null, ownerName: null, templateHash: null, labels: {}, annotations, spec: { containers: [{ name: 'app', image: 'nginx' }], restartPolicy: 'Always', terminationGracePeriodSeconds: 30 },
       billedCpuMilli: 1000, billedMemoryMi: 2048, createdAt: new Date(clock.now()), resourceVersion: 1, ...initialPodState,
     }));
     await insertRows(store.prisma, 'Pod', POD_COLUMNS, rows);
@@ -55,7 +55,7 @@ describe('the pod loop', () => {
     await newCluster();
     const [pod] = await addPods(1);
     // the provider created the sandbox, then the worker died before writing the binding
-    await svc.provider.createSandboxes([{ podUid: pod.uid, clusterId, region: 'ap-guangzhou', zone: 'ap-guangzhou-3', hostId: 'h', cpuMilli: 1000, memoryMi: 2048, annotations: {} }]);
+    await svc.provider.createSandboxes([{ podUid: pod.uid, clusterId, region: 'ap-guangzhou', zone: 'ap-guangzhou-3', hostId: 'h', cpuMilli: 1000, memoryMi: 2048, annotations: {}, pod: { namespace: 'default', name: pod.name, restartPolicy: 'Always', terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'nginx' }] }, cachedImages: [] }]);
     await store.prisma.pod.update({ where: { id: pod.id }, data: { status: 'Terminating', deletionTimestamp: new Date(clock.now()), resourceVersion: { increment: 1 } } });
     await reconcilePods(svc, clusterId);
     expect(await store.prisma.pod.count({ where: { clusterId } })).toBe(0);
@@ -86,7 +86,7 @@ describe('the pod loop', () => {
     await reconcilePods(svc, clusterId);
     await store.prisma.pod.update({ where: { id: running.id }, data: { status: 'Terminating', deletionTimestamp: new Date(clock.now()), resourceVersion: { increment: 1 } } });
     await addPods(1);
-    const broken: Services = { ...svc, provider: { ...svc.provider, createSandboxes: async () => Promise.reject(new Error('fleet API down')), describeSandboxes: (u) => svc.provider.describeSandboxes(u), deleteSandboxes: (u) => svc.provider.deleteSandboxes(u), watch: (l) => svc.provider.watch(l) } };
+    const broken: Services = { ...svc, provider: { ...svc.provider, createSandboxes: async () => Promise.reject(new Error('fleet API down')), describeSandboxes: (u, a) => svc.provider.describeSandboxes(u, a), deleteSandboxes: (u) => svc.provider.deleteSandboxes(u), watch: (l) => svc.provider.watch(l) } };
     await expect(reconcilePods(broken, clusterId)).rejects.toThrow('fleet API down');
     expect(await store.prisma.pod.count({ where: { id: running.id } })).toBe(0);
     expect(await statusCount()).toEqual({ Pending: 1 });

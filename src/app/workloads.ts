@@ -5,6 +5,14 @@ import { findCluster } from './clusters';
 import { keys } from './topics';
 import { checkPodsPerCluster, lockScope } from './limits';
 import { validateDns1123Label, validateDns1123Subdomain } from '../core/names';
+import { appendEvents, writePods, type EventInput } from '../adapters/prisma/objects';
+import { publishEvents } from './topics';
+import { terminating } from '../core/lifecycle';
+import { rollbackTemplate, type ReplicaSetInfo } from '../core/workloads/deployment';
+import type { DeploymentSpec, ReplicaSetSpec } from '../core/workloads/specs';
+import { deleteWorkloadTree } from './cascade';
+import { REVISION } from '../core/workloads/owned';
+import type { Pod } from '../generated/prisma/client';
 
 export interface ScaleInput {
   clusterId: string;
@@ -14,7 +22,7 @@ export interface ScaleInput {
   replicas: number;
 }
 
-export const SCALABLE_KINDS = ['Deployment'];
+export const SCALABLE_KINDS = ['Deployment', 'StatefulSet'];
 
 /** `kubectl scale`: sets spec.replicas (optimistic concurrency on the workload row). */
 export async function scaleWorkload(svc: Services, accountId: string, input: ScaleInput): Promise<{ workload: Workload | null; userErrors: UserError[] }> {
@@ -51,4 +59,105 @@ export async function scaleWorkload(svc: Services, accountId: string, input: Sca
     return { workload: outcome.workload, userErrors: outcome.userErrors };
   }
   return fail([], 'CONFLICT', 'the workload is being changed concurrently; try again');
+}
+
+type Fail = { field: string[]; code: string; message: string };
+const failWith = (field: string[], code: string, message: string): Fail[] => [{ field, code, message }];
+
+function checkNames(namespace: string, name: string): Fail[] {
+  const [badNamespace] = validateDns1123Label(namespace);
+  if (badNamespace) return failWith(['namespace'], 'INVALID_NAME', `namespace: Invalid value: "${namespace}": ${badNamespace}`);
+  const [badName] = validateDns1123Subdomain(name);
+  if (badName) return failWith(['name'], 'INVALID_NAME', `name: Invalid value: "${name}": ${badName}`);
+  return [];
+}
+
+const resource = (kind: string) => `${kind.toLowerCase()}s.${kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps'}`;
+
+/**
+ * `kubectl rollout undo --to-revision=N`: copies the pod template of the ReplicaSet with that
+ * revision back into the Deployment (revision 0 = the previous one); the Deployment controller
+ * then rolls out as for any template change.
+ */
+export async function rollbackWorkload(svc: Services, accountId: string, input: { clusterId: string; namespace: string; name: string; revision: number }): Promise<{ workload: Workload | null; userErrors: UserError[] }> {
+  const bad = checkNames(input.namespace, input.name);
+  if (bad.length) return { workload: null, userErrors: bad };
+  if (!Number.isInteger(input.revision) || input.revision < 0) return { workload: null, userErrors: failWith(['revision'], 'INVALID_VALUE', `revision: Invalid value: ${input.revision}: must be 0 (the previous revision) or a revision number`) };
+  const cluster = await findCluster(svc, accountId, input.clusterId);
+  if (!cluster) return { workload: null, userErrors: failWith(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
+  const outcome = await svc.db.$transaction(async (tx) => {
+    const w = await tx.workload.findUnique({ where: { clusterId_namespace_kind_name: { clusterId: cluster.id, namespace: input.namespace, kind: 'Deployment', name: input.name } } });
+    if (!w) return { workload: null, userErrors: failWith(['name'], 'NOT_FOUND', `deployments.apps "${input.name}" not found in namespace "${input.namespace}"`) };
+    await tx.$queryRaw`SELECT "id" FROM "Workload" WHERE "id" = ${w.id}::uuid FOR UPDATE`;
+    const rows = await tx.workload.findMany({ where: { ownerId: w.id, kind: 'ReplicaSet' } });
+    const infos: ReplicaSetInfo[] = rows.map((r) => {
+      const spec = r.spec as unknown as ReplicaSetSpec;
+      const annotations = r.annotations as Record<string, string>;
+      return { id: r.id, name: r.name, templateHash: spec.template.metadata.labels['pod-template-hash'] ?? '', revision: Number(annotations[REVISION] ?? 0), spec, status: { replicas: 0, readyReplicas: 0, availableReplicas: 0, ...(r.status as object) }, annotations, createdAt: r.createdAt, podCount: 0 };
+    });
+    const found = rollbackTemplate(infos, input.revision);
+    if ('error' in found) return { workload: null, userErrors: failWith(['revision'], 'NOT_FOUND', found.error) };
+    const spec = w.spec as unknown as DeploymentSpec;
+    const updated = await tx.workload.update({
+      where: { id: w.id },
+      data: { spec: { ...spec, template: found.template } as unknown as Prisma.InputJsonValue, generation: { increment: 1 }, resourceVersion: { increment: 1 }, updatedAt: new Date(svc.clock.now()) },
+    });
+    return { workload: updated, userErrors: [] as UserError[] };
+  });
+  if (outcome.workload) await svc.queue.add(keys.workload(outcome.workload.id));
+  return outcome;
+}
+
+/**
+ * `kubectl delete <kind> <name>`: the workload goes at once; its pods (and those of the
+ * ReplicaSets or Jobs it owns) are deleted gracefully, as Kubernetes' background cascading
+ * deletion does.
+ */
+export async function deleteWorkload(svc: Services, accountId: string, input: { clusterId: string; namespace: string; kind: string; name: string }): Promise<{ deleted: boolean; userErrors: UserError[] }> {
+  const bad = checkNames(input.namespace, input.name);
+  if (bad.length) return { deleted: false, userErrors: bad };
+  const cluster = await findCluster(svc, accountId, input.clusterId);
+  if (!cluster) return { deleted: false, userErrors: failWith(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
+  const outcome = await svc.db.$transaction(async (tx) => {
+    const w = await tx.workload.findUnique({ where: { clusterId_namespace_kind_name: { clusterId: cluster.id, namespace: input.namespace, kind: input.kind, name: input.name } } });
+    if (!w) return null;
+    await tx.$queryRaw`SELECT "id" FROM "Workload" WHERE "id" = ${w.id}::uuid FOR UPDATE`;
+    const events: EventInput[] = [];
+    await deleteWorkloadTree(tx, [w.id], `${input.kind} ${input.name} deleted`, svc.clock.now(), events);
+    return { ownerId: w.ownerId, records: await appendEvents(tx, cluster.id, events, new Date(svc.clock.now()), () => svc.ids.uuid()) };
+  });
+  if (!outcome) return { deleted: false, userErrors: failWith(['name'], 'NOT_FOUND', `${resource(input.kind)} "${input.name}" not found in namespace "${input.namespace}"`) };
+  await publishEvents(svc.bus, cluster.id, outcome.records);
+  await svc.queue.add(keys.pods(cluster.id));
+  if (outcome.ownerId) await svc.queue.add(keys.workload(outcome.ownerId));
+  return { deleted: true, userErrors: [] };
+}
+
+/**
+ * `kubectl delete pod`: the pod turns Terminating; its sandbox gets terminationGracePeriodSeconds
+ * to stop (or less if the process exits sooner), then the pod is gone. A controller that owns
+ * it creates a replacement.
+ */
+export async function deletePod(svc: Services, accountId: string, input: { clusterId: string; namespace: string; name: string }): Promise<{ pod: Pod | null; userErrors: UserError[] }> {
+  const bad = checkNames(input.namespace, input.name);
+  if (bad.length) return { pod: null, userErrors: bad };
+  const cluster = await findCluster(svc, accountId, input.clusterId);
+  if (!cluster) return { pod: null, userErrors: failWith(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const pod = (await svc.db.pod.findUnique({ where: { clusterId_namespace_name: { clusterId: cluster.id, namespace: input.namespace, name: input.name } }, omit: { spec: true, annotations: true, containerStatuses: true } })) as Pod | null;
+    if (!pod) return { pod: null, userErrors: failWith(['name'], 'NOT_FOUND', `pods "${input.name}" not found in namespace "${input.namespace}"`) };
+    if (pod.deletionTimestamp) return { pod, userErrors: [] };
+    const t = terminating(pod, new Date(svc.clock.now()), 'deleted by the user');
+    const outcome = await svc.db.$transaction(async (tx) => {
+      const [written] = await writePods(tx, [t.pod]);
+      if (!written) return null;
+      return { pod: written, records: await appendEvents(tx, cluster.id, [{ ...t, pod: written }], new Date(svc.clock.now()), () => svc.ids.uuid()) };
+    });
+    if (!outcome) continue; // changed meanwhile: read again
+    await publishEvents(svc.bus, cluster.id, outcome.records);
+    await svc.queue.add(keys.pods(cluster.id));
+    if (pod.workloadId) await svc.queue.add(keys.workload(pod.workloadId));
+    return { pod: outcome.pod, userErrors: [] };
+  }
+  return { pod: null, userErrors: failWith([], 'CONFLICT', 'the pod is being changed concurrently; try again') };
 }

@@ -2,8 +2,11 @@ import type { Pod, Prisma } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { appendEvents, deletePods, writePods, type EventInput } from '../adapters/prisma/objects';
-import { deleted, scheduled, started, type Transition } from '../core/lifecycle';
+import { deleted, scheduled, type Transition } from '../core/lifecycle';
 import { placePod } from '../core/placement';
+import { observedTransition } from '../core/podstatus';
+import type { SandboxRequest } from '../ports/provider';
+import type { PodSpec } from '../core/workloads/specs';
 
 /** Pods read, sent to the provider and written per page. */
 export const POD_BATCH = 1000;
@@ -11,23 +14,24 @@ export const POD_BATCH = 1000;
 /** How long after a sandbox's expected change the loop re-checks if no notification came. */
 export const NOTIFICATION_GRACE_MS = 1000;
 
-/** The loop never needs a pod's spec (nor, after scheduling, its annotations): don't load them. */
-const LIGHT = { spec: true, annotations: true } as const;
+/** The loop rarely needs a pod's spec, annotations or container statuses: don't load them. */
+const LIGHT = { spec: true, annotations: true, containerStatuses: true } as const;
 
 interface Pass {
   svc: Services;
   clusterId: string;
   touchedWorkloads: Set<string>;
-  /** Run the loop again right away (more unscheduled pods, or a write lost a race). */
+  /** Run the loop again right away (more pods to handle, or a write lost a race). */
   again: boolean;
-  /** Earliest time a sandbox is expected to change phase. */
+  /** Earliest time a sandbox is expected to change. */
   wakeAt: number | null;
 }
 
 /**
  * The per-cluster pod loop (what kube-scheduler and the kubelet do for a node-based cluster):
- *  1. stop the sandboxes of pods being deleted and delete the pods once the provider says gone;
- *  2. mark pods whose sandbox is up as Running;
+ *  1. stop the sandboxes of pods being deleted, and delete the pods once the provider says gone;
+ *  2. record what the sandboxes report (container states, restarts, readiness, exit) and their
+ *     Kubernetes events; release the sandbox of a pod that finished (Succeeded / Failed);
  *  3. bind unscheduled pods to a zone and host and ask the provider for their sandboxes.
  * Provider calls are idempotent and keyed by pod uid, and every pod write is guarded by its
  * resourceVersion, so a pass that crashes or races another writer is simply run again. Each
@@ -35,11 +39,11 @@ interface Pass {
  * rethrown at the end so the key is retried with backoff.
  */
 export async function reconcilePods(svc: Services, clusterId: string): Promise<void> {
-  const cluster = await svc.db.cluster.findUnique({ where: { id: clusterId }, select: { id: true, region: true } });
+  const cluster = await svc.db.cluster.findUnique({ where: { id: clusterId }, select: { id: true, region: true, accountId: true } });
   if (!cluster) return;
   const pass: Pass = { svc, clusterId, touchedWorkloads: new Set(), again: false, wakeAt: null };
   const failures: unknown[] = [];
-  for (const step of [stopAndDelete, start, () => schedule(pass, cluster.region)]) {
+  for (const step of [stopAndDelete, observe, () => schedule(pass, cluster.region, cluster.accountId)]) {
     try {
       await step(pass);
     } catch (err) {
@@ -48,8 +52,8 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
   }
   for (const w of pass.touchedWorkloads) await svc.queue.add(keys.workload(w));
   if (pass.again) await svc.queue.add(keys.pods(clusterId));
-  // The provider's notification normally wakes this loop when a sandbox changes phase; this
-  // timed re-check is the safety net for a lost notification (e.g. the notifying worker died).
+  // The provider's notification normally wakes this loop when a sandbox changes; this timed
+  // re-check is the safety net for a lost notification (e.g. the notifying worker died).
   else if (pass.wakeAt !== null) await svc.queue.addAfter(keys.pods(clusterId), Math.max(0, pass.wakeAt + NOTIFICATION_GRACE_MS - svc.clock.now()));
   if (failures.length > 0) throw failures[0];
 }
@@ -98,29 +102,35 @@ async function stopAndDelete(pass: Pass): Promise<void> {
   }
 }
 
-/** 2. Pods whose sandbox is being created: Running once the provider says so. */
-async function start(pass: Pass): Promise<void> {
+/**
+ * 2. Pods whose sandbox is due to change (nextCheckAt has come): read what the sandbox reports,
+ * record it with the events emitted since the last read, and release the sandbox of a pod that
+ * finished (the provider stops it before the pod is written, so a crash in between only repeats
+ * the idempotent release).
+ */
+async function observe(pass: Pass): Promise<void> {
   const { svc, clusterId } = pass;
-  for await (const starting of pages(svc, { clusterId, phase: 'Pending', sandboxId: { not: null }, deletionTimestamp: null })) {
-    const states = await svc.provider.describeSandboxes(starting.map((p) => p.uid));
-    const now = new Date(svc.clock.now());
-    const transitions: Transition<Pod>[] = [];
-    starting.forEach((p, i) => {
-      if (states[i].phase === 'Running') transitions.push(started(p, now));
-      else later(pass, states[i].nextChangeAt);
-    });
-    await commit(pass, transitions);
+  const now = svc.clock.now();
+  for await (const due of pages(svc, { clusterId, sandboxId: { not: null }, deletionTimestamp: null, nextCheckAt: { lte: new Date(now) } })) {
+    const after = due.map((p) => (p.syncedAt ?? p.scheduledAt ?? p.createdAt).getTime());
+    const states = await svc.provider.describeSandboxes(due.map((p) => p.uid), after);
+    const observations = due.map((p, i) => observedTransition(p, states[i], now));
+    const finished = due.filter((_, i) => observations[i].released);
+    if (finished.length > 0) await svc.provider.deleteSandboxes(finished.map((p) => p.uid));
+    for (const o of observations) later(pass, o.pod.nextCheckAt?.getTime() ?? null);
+    const changed = new Set(observations.filter((o) => o.changed).map((o) => o.pod.id));
+    await commit(pass, observations.flatMap((o) => o.events.map((e) => ({ ...e, pod: o.pod }))), observations.map((o) => o.pod), changed);
   }
 }
 
 /** 3. Unscheduled pods, oldest first: place, create sandboxes, record the binding. */
-async function schedule(pass: Pass, regionName: string): Promise<void> {
+async function schedule(pass: Pass, regionName: string, accountId: string): Promise<void> {
   const { svc, clusterId } = pass;
   const pending = (await svc.db.pod.findMany({
     where: { clusterId, hostId: null, deletionTimestamp: null, phase: 'Pending' },
     orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     take: POD_BATCH,
-    omit: { spec: true },
+    omit: { containerStatuses: true },
   })) as Pod[];
   if (pending.length === 0) return;
   if (pending.length === POD_BATCH) pass.again = true;
@@ -138,11 +148,26 @@ async function schedule(pass: Pass, regionName: string): Promise<void> {
     m.set(g.zone!, g._count._all);
     perWorkload.set(g.workloadId!, m);
   }
-  const requests = pending.map((p) => {
+  const specs = pending.map((p) => p.spec as unknown as PodSpec);
+  const images = [...new Set(specs.flatMap((s) => (s.containers ?? []).map((c) => c.image)))];
+  const cached = new Set((await svc.db.imageCache.findMany({ where: { accountId, image: { in: images } }, select: { image: true } })).map((c) => c.image));
+  const requests: SandboxRequest[] = pending.map((p, i) => {
     const counts = perWorkload.get(p.workloadId ?? '') ?? new Map<string, number>();
     perWorkload.set(p.workloadId ?? '', counts);
     const at = placePod(p.uid, region.zones, counts);
-    return { podUid: p.uid, clusterId, region: region.name, ...at, cpuMilli: p.billedCpuMilli, memoryMi: p.billedMemoryMi, annotations: (p.annotations ?? {}) as Record<string, string> };
+    const spec = specs[i];
+    const containers = (spec.containers ?? []).map((c) => ({ name: c.name, image: c.image, ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}) }));
+    return {
+      podUid: p.uid,
+      clusterId,
+      region: region.name,
+      ...at,
+      cpuMilli: p.billedCpuMilli,
+      memoryMi: p.billedMemoryMi,
+      annotations: (p.annotations ?? {}) as Record<string, string>,
+      pod: { namespace: p.namespace, name: p.name, restartPolicy: spec.restartPolicy ?? 'Always', terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30, containers },
+      cachedImages: containers.map((c) => c.image).filter((img) => cached.has(img)),
+    };
   });
   // If the pod is deleted before the binding below is written, its sandbox is still found and
   // stopped by uid in step 1.
@@ -150,34 +175,37 @@ async function schedule(pass: Pass, regionName: string): Promise<void> {
   const now = new Date(svc.clock.now());
   const transitions = pending.map((p, i) => {
     const s = sandboxes[i];
-    return scheduled(p, { zone: s.zone ?? requests[i].zone, hostId: s.hostId ?? requests[i].hostId, sandboxId: s.id }, now);
+    const t = scheduled(p, { zone: s.zone ?? requests[i].zone, hostId: s.hostId ?? requests[i].hostId, sandboxId: s.id }, now);
+    // the sandbox is read again when it next changes (at once if it is already up)
+    return { ...t, pod: { ...t.pod, nextCheckAt: new Date(s.nextChangeAt ?? now.getTime()), syncedAt: now } };
   });
-  await commit(pass, transitions);
-  // With no boot latency the sandboxes are already up: start them in this same pass.
-  if (sandboxes.some((s) => s.phase === 'Running')) await start(pass);
+  await commit(pass, transitions, transitions.map((t) => t.pod));
+  // With no boot latency the sandboxes are already up: observe them in this same pass.
+  if (sandboxes.some((s) => s.nextChangeAt === null || s.nextChangeAt <= now.getTime())) await observe(pass);
   else for (const s of sandboxes) later(pass, s.nextChangeAt);
 }
 
 /**
- * Writes transitions (resourceVersion-guarded) with their events in one transaction, then
- * publishes. A pod another writer changed first is skipped and the loop runs again.
+ * Writes pods (resourceVersion-guarded) with their events in one transaction, then publishes.
+ * A pod another writer changed first is skipped (with its events) and the loop runs again.
  */
-async function commit(pass: Pass, transitions: Transition<Pod>[]): Promise<void> {
-  if (transitions.length === 0) return;
+async function commit(pass: Pass, events: (Transition<Pod> & { eventType?: 'Normal' | 'Warning' })[], pods: Pod[], touch?: Set<string>): Promise<void> {
+  if (pods.length === 0) return;
   const { svc, clusterId } = pass;
   const now = new Date(svc.clock.now());
   const records = await svc.db.$transaction(async (tx) => {
-    const written = await writePods(tx, transitions.map((t) => t.pod));
+    const written = await writePods(tx, pods);
+    if (written.length < pods.length) pass.again = true;
     const byId = new Map(written.map((p) => [p.id, p]));
-    const events: EventInput[] = [];
-    for (const t of transitions) {
-      const pod = byId.get(t.pod.id);
+    const out: EventInput[] = [];
+    for (const e of events) {
+      const pod = byId.get(e.pod.id);
       if (!pod) continue; // changed by someone else meanwhile: the next pass sees the fresh row
-      events.push({ ...t, pod });
-      if (pod.workloadId) pass.touchedWorkloads.add(pod.workloadId);
+      out.push({ ...e, pod });
     }
-    return appendEvents(tx, clusterId, events, now, () => svc.ids.uuid());
+    // the owner's controller cares about phase, readiness and restarts (not about scheduling)
+    for (const p of written) if (p.workloadId && touch?.has(p.id)) pass.touchedWorkloads.add(p.workloadId);
+    return appendEvents(tx, clusterId, out, now, () => svc.ids.uuid());
   });
-  if (records.length < transitions.length) pass.again = true;
   await publishEvents(svc.bus, clusterId, records);
 }

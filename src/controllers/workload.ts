@@ -1,126 +1,423 @@
-import type { Pod, Prisma } from '../generated/prisma/client';
+/**
+ * The workload controllers' I/O: load a workload and what it owns, run its pure controller
+ * (src/core/workloads), and apply the result in one transaction: pods, child workloads
+ * (ReplicaSets, Jobs), volume claims, status and events. The workload row is locked for the
+ * whole transaction, so however many workers run, one workload is reconciled by one at a time
+ * and no duplicate pod or child is ever created.
+ */
+import type { Pod, Prisma, Workload } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
-import { appendEvents, insertRows, POD_COLUMNS, writePods, type EventInput } from '../adapters/prisma/objects';
-import { created, initialPodState, terminating } from '../core/lifecycle';
-import { canonicalJson, deploymentPodName, nameSuffix, podTemplateHash, rankForDeletion } from '../core/pods';
-import type { DeploymentSpec } from '../core/manifest';
+import { appendEvents, insertRows, POD_COLUMNS, writePods, type EventInput, type Tx } from '../adapters/prisma/objects';
+import { initialPodState, terminating } from '../core/lifecycle';
+import { canonicalJson, nameSuffix } from '../core/pods';
+import { parseQuantity, toUnitsCeil } from '../core/quantity';
+import type { PodInfo, PodPhase, PodToCreate, PodToDelete, WorkloadEvent } from '../core/workloads/types';
+import type { CronJobSpec, DeploymentSpec, JobSpec, ReplicaSetSpec, StatefulSetSpec } from '../core/workloads/specs';
+import { podEventMessage, REVISION, withGeneratedSelector } from '../core/workloads/owned';
+import { deleteWorkloadTree } from '../app/cascade';
+import { syncReplicaSet } from '../core/workloads/replicaset';
+import { syncDeployment, type ReplicaSetInfo } from '../core/workloads/deployment';
+import { syncStatefulSet, type ClaimToCreate } from '../core/workloads/statefulset';
+import { syncJob } from '../core/workloads/job';
+import { syncCronJob, type JobOfCronJob } from '../core/workloads/cronjob';
 
-export interface WorkloadStatus {
-  observedGeneration: number;
-  replicas: number;
-  updatedReplicas: number;
-  readyReplicas: number;
-  availableReplicas: number;
+/** Reason of the watch-style event recorded when a workload's status changes. */
+export const STATUS_REASON = 'StatusUpdated';
+
+interface Pass {
+  svc: Services;
+  tx: Prisma.TransactionClient;
+  w: Workload;
+  now: number;
+  events: EventInput[];
+  podsChanged: boolean;
+  /** Other workload keys to reconcile after commit (children created or changed, the owner). */
+  wake: Set<string>;
+  requeueAfterMs: number | null;
 }
 
-/** Pure: the Deployment status Kubernetes would report for these pods. */
-export function deploymentStatus(generation: number, hash: string, pods: Pick<Pod, 'deletionTimestamp' | 'phase' | 'templateHash'>[]): WorkloadStatus {
-  const live = pods.filter((p) => p.deletionTimestamp === null);
-  const ready = live.filter((p) => p.phase === 'Running').length;
-  return {
-    observedGeneration: generation,
-    replicas: live.length,
-    updatedReplicas: live.filter((p) => p.templateHash === hash).length,
-    readyReplicas: ready,
-    availableReplicas: ready,
-  };
-}
+const POD_LIGHT = { spec: true, annotations: true, containerStatuses: true } as const;
 
-/**
- * Pods created per reconcile pass; a bigger scale-up re-queues the key, so the pod loop starts
- * placing the first batch while the next is written (what the ReplicaSet controller's batches do).
- */
-export const CREATE_PER_PASS = 250;
-
-/**
- * Level-triggered Deployment reconcile: re-read the workload and its pods, create or terminate
- * pods until the live count equals spec.replicas, record status. The workload row is locked for
- * the whole transaction, so however many workers run, one workload is reconciled by one at a
- * time and no duplicate pod is ever created.
- */
+/** Level-triggered reconcile of one workload of any kind. */
 export async function reconcileWorkload(svc: Services, id: string): Promise<void> {
-  const now = new Date(svc.clock.now());
-  let more = false;
+  const now = svc.clock.now();
   const outcome = await svc.db.$transaction(
     async (tx) => {
       const locked = await tx.$queryRaw<{ id: string }[]>`SELECT "id" FROM "Workload" WHERE "id" = ${id}::uuid FOR UPDATE`;
       if (locked.length === 0) return null;
       const w = await tx.workload.findUniqueOrThrow({ where: { id } });
-      if (w.kind !== 'Deployment') return null;
-      const spec = w.spec as unknown as DeploymentSpec;
-      const hash = podTemplateHash(spec.template);
-      // every pod of the workload, without the heavy JSON (only metadata and state are needed)
-      const pods = (await tx.pod.findMany({ where: { workloadId: id }, omit: { spec: true, annotations: true } })) as Pod[];
-      const live = pods.filter((p) => p.deletionTimestamp === null);
-      const events: EventInput[] = [];
-      let podsChanged = false;
-
-      if (live.length < spec.replicas) {
-        const taken = new Set(pods.map((p) => p.name));
-        const rows: Prisma.PodCreateManyInput[] = [];
-        const target = Math.min(spec.replicas, live.length + CREATE_PER_PASS);
-        more = target < spec.replicas;
-        for (let i = live.length; i < target; i++) {
-          let name: string;
-          do name = deploymentPodName(w.name, hash, nameSuffix(svc.ids.randomInts(5)));
-          while (taken.has(name));
-          taken.add(name);
-          rows.push({
-            id: svc.ids.uuid(),
-            uid: svc.ids.uuid(),
-            clusterId: w.clusterId,
-            namespace: w.namespace,
-            name,
-            workloadId: w.id,
-            ownerKind: 'ReplicaSet',
-            ownerName: `${w.name}-${hash}`,
-            templateHash: hash,
-            labels: { ...spec.template.metadata.labels, 'pod-template-hash': hash },
-            annotations: spec.template.metadata.annotations ?? {},
-            spec: spec.template.spec as Prisma.InputJsonValue,
-            billedCpuMilli: w.podCpuMilli,
-            billedMemoryMi: w.podMemoryMi,
-            createdAt: now,
-            resourceVersion: 1,
-            ...initialPodState,
-          });
-        }
-        await insertRows(tx, 'Pod', POD_COLUMNS, rows);
-        for (const r of rows) {
-          const pod = { ...r, workloadId: r.workloadId ?? null } as unknown as Pod;
-          events.push(created(pod, { kind: 'ReplicaSet', name: `${w.name}-${hash}` }));
-          pods.push(pod);
-        }
-        podsChanged = true;
-      } else if (live.length > spec.replicas) {
-        const victims = rankForDeletion(live).slice(0, live.length - spec.replicas);
-        const transitions = victims.map((p) => terminating(p, now, `scaled down to ${spec.replicas}`));
-        const written = await writePods(tx, transitions.map((t) => t.pod));
-        if (written.length < victims.length) throw new Error(`pods of workload ${id} changed concurrently; retrying`);
-        const byId = new Map(written.map((p) => [p.id, p]));
-        for (const t of transitions) events.push({ ...t, pod: byId.get(t.pod.id)! });
-        for (let i = 0; i < pods.length; i++) pods[i] = byId.get(pods[i].id) ?? pods[i];
-        podsChanged = true;
+      const pass: Pass = { svc, tx, w, now, events: [], podsChanged: false, wake: new Set(), requeueAfterMs: null };
+      switch (w.kind) {
+        case 'ReplicaSet':
+          await reconcileReplicaSet(pass);
+          break;
+        case 'Deployment':
+          await reconcileDeployment(pass);
+          break;
+        case 'StatefulSet':
+          await reconcileStatefulSet(pass);
+          break;
+        case 'Job':
+          await reconcileJob(pass);
+          break;
+        case 'CronJob':
+          await reconcileCronJob(pass);
+          break;
+        default:
+          return null;
       }
-
-      const status = deploymentStatus(w.generation, hash, pods);
-      const previous = w.status as unknown as Partial<WorkloadStatus>;
-      // (canonical JSON: jsonb does not keep key order)
-      const statusChanged = canonicalJson(previous) !== canonicalJson(status) || w.observedGeneration !== w.generation;
-      if (statusChanged) {
-        await tx.workload.update({
-          where: { id },
-          data: { status: status as unknown as Prisma.InputJsonValue, observedGeneration: w.generation, resourceVersion: { increment: 1 } },
-        });
-      }
-      const records = await appendEvents(tx, w.clusterId, events, now, () => svc.ids.uuid());
-      return { clusterId: w.clusterId, records, podsChanged };
+      const records = await appendEvents(tx, w.clusterId, pass.events, new Date(now), () => svc.ids.uuid());
+      return { clusterId: w.clusterId, records, podsChanged: pass.podsChanged, wake: pass.wake, requeueAfterMs: pass.requeueAfterMs };
     },
     { timeout: 60_000, maxWait: 30_000 },
   );
   if (!outcome) return;
   await publishEvents(svc.bus, outcome.clusterId, outcome.records);
   if (outcome.podsChanged) await svc.queue.add(keys.pods(outcome.clusterId));
-  if (more) await svc.queue.add(keys.workload(id));
+  for (const k of outcome.wake) await svc.queue.add(k);
+  if (outcome.requeueAfterMs !== null) {
+    if (outcome.requeueAfterMs <= 0) await svc.queue.add(keys.workload(id));
+    else await svc.queue.addAfter(keys.workload(id), outcome.requeueAfterMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// shared steps
+
+function podInfo(p: Pod): PodInfo {
+  return {
+    id: p.id,
+    name: p.name,
+    labels: (p.labels ?? {}) as Record<string, string>,
+    templateHash: p.templateHash,
+    index: p.index,
+    phase: p.phase as PodPhase,
+    scheduled: p.hostId !== null,
+    ready: p.ready,
+    readySince: p.readyAt,
+    restartCount: p.restartCount,
+    createdAt: p.createdAt,
+    finishedAt: p.finishedAt,
+    deletionTimestamp: p.deletionTimestamp,
+  };
+}
+
+async function loadPods(pass: Pass): Promise<Pod[]> {
+  return (await pass.tx.pod.findMany({ where: { workloadId: pass.w.id }, omit: POD_LIGHT })) as Pod[];
+}
+
+const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+function requeue(pass: Pass, ms: number | null): void {
+  pass.requeueAfterMs = earliest(pass.requeueAfterMs, ms);
+}
+
+function workloadEvents(pass: Pass, events: WorkloadEvent[]): void {
+  for (const e of events) pass.events.push({ type: 'MODIFIED', eventType: e.type, reason: e.reason, message: e.message, workload: pass.w });
+}
+
+/** Creates pods (names generated where asked) with their ADDED/SuccessfulCreate events. */
+async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promise<void> {
+  if (drafts.length === 0) return;
+  const { svc, w } = pass;
+  const taken = new Set(pods.map((p) => p.name));
+  const rows: Prisma.PodCreateManyInput[] = drafts.map((d) => {
+    let name = d.name;
+    if (name === undefined) {
+      const prefix = (d.generateName ?? `${w.name}-`).slice(0, 58);
+      do name = `${prefix}${nameSuffix(svc.ids.randomInts(5))}`;
+      while (taken.has(name));
+    }
+    taken.add(name);
+    return {
+      id: svc.ids.uuid(),
+      uid: svc.ids.uuid(),
+      clusterId: w.clusterId,
+      namespace: w.namespace,
+      name,
+      workloadId: w.id,
+      ownerKind: w.kind,
+      ownerName: w.name,
+      templateHash: d.templateHash,
+      index: d.index,
+      labels: d.labels,
+      annotations: d.annotations,
+      spec: d.spec as unknown as Prisma.InputJsonValue,
+      billedCpuMilli: w.podCpuMilli,
+      billedMemoryMi: w.podMemoryMi,
+      createdAt: new Date(pass.now),
+      resourceVersion: 1,
+      containerStatuses: [],
+      ...initialPodState,
+    };
+  });
+  await insertRows(pass.tx, 'Pod', POD_COLUMNS, rows);
+  for (const r of rows) {
+    const pod = { ...r, workloadId: r.workloadId ?? null } as unknown as Pod;
+    pass.events.push({ type: 'ADDED', reason: 'SuccessfulCreate', message: podEventMessage(w.kind, w.name, 'create', pod.name), pod });
+    pods.push(pod);
+  }
+  pass.podsChanged = true;
+}
+
+/** Starts graceful deletion of pods (guarded by resourceVersion: a lost race retries the whole reconcile). */
+async function deletePods(pass: Pass, victims: PodToDelete[], pods: Pod[]): Promise<void> {
+  if (victims.length === 0) return;
+  const byId = new Map(pods.map((p) => [p.id, p]));
+  const now = new Date(pass.now);
+  const transitions = victims.flatMap((v) => {
+    const p = byId.get(v.id);
+    return p && p.deletionTimestamp === null ? [{ t: terminating(p, now, v.why), why: v.why }] : [];
+  });
+  const written = await writePods(pass.tx, transitions.map((x) => x.t.pod));
+  if (written.length < transitions.length) throw new Error(`pods of ${pass.w.kind} ${pass.w.name} changed concurrently; retrying`);
+  const fresh = new Map(written.map((p) => [p.id, p]));
+  for (const { t } of transitions) {
+    const pod = fresh.get(t.pod.id)!;
+    pass.events.push({ type: 'MODIFIED', reason: 'SuccessfulDelete', message: podEventMessage(pass.w.kind, pass.w.name, 'delete', pod.name), pod });
+    pass.events.push({ ...t, pod });
+  }
+  for (let i = 0; i < pods.length; i++) pods[i] = fresh.get(pods[i].id) ?? pods[i];
+  pass.podsChanged = true;
+}
+
+/** Writes the status (and observedGeneration) if it changed, with a watch-style event; wakes the owner. */
+async function writeStatus(pass: Pass, status: object, extra: Prisma.WorkloadUpdateInput = {}): Promise<void> {
+  const { w } = pass;
+  // canonical JSON: jsonb does not keep key order
+  const changed = canonicalJson(w.status) !== canonicalJson(status) || w.observedGeneration !== w.generation;
+  if (!changed && Object.keys(extra).length === 0) return;
+  pass.w = await pass.tx.workload.update({
+    where: { id: w.id },
+    data: { ...extra, status: status as Prisma.InputJsonValue, observedGeneration: w.generation, resourceVersion: { increment: 1 } },
+  });
+  if (changed) {
+    pass.events.push({ type: 'MODIFIED', reason: STATUS_REASON, message: statusMessage(pass.w.kind, status as Record<string, unknown>), workload: pass.w });
+    if (w.ownerId) pass.wake.add(keys.workload(w.ownerId));
+  }
+}
+
+function statusMessage(kind: string, s: Record<string, unknown>): string {
+  const n = (k: string) => Number(s[k] ?? 0);
+  switch (kind) {
+    case 'Job':
+      return `active ${n('active')}, succeeded ${n('succeeded')}, failed ${n('failed')}`;
+    case 'CronJob':
+      return `active ${(s.active as unknown[] | undefined)?.length ?? 0}, last schedule ${String(s.lastScheduleTime ?? 'never')}`;
+    case 'StatefulSet':
+      return `${n('readyReplicas')}/${n('replicas')} ready, ${n('updatedReplicas')} updated`;
+    default:
+      return `${n('readyReplicas')}/${n('replicas')} ready, ${n('availableReplicas')} available${kind === 'Deployment' ? `, ${n('updatedReplicas')} up to date` : ''}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ReplicaSet
+
+async function reconcileReplicaSet(pass: Pass): Promise<void> {
+  const pods = await loadPods(pass);
+  const spec = pass.w.spec as unknown as ReplicaSetSpec;
+  const r = syncReplicaSet({ name: pass.w.name, namespace: pass.w.namespace, generation: pass.w.generation, spec, status: pass.w.status as object }, pods.map(podInfo), pass.now);
+  await deletePods(pass, r.deletePods, pods);
+  await createPods(pass, r.createPods, pods);
+  workloadEvents(pass, r.events);
+  await writeStatus(pass, r.status);
+  requeue(pass, r.requeueAfterMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deployment
+
+
+async function reconcileDeployment(pass: Pass): Promise<void> {
+  const { tx, w } = pass;
+  const rsRows = await tx.workload.findMany({ where: { ownerId: w.id, kind: 'ReplicaSet' }, orderBy: { createdAt: 'asc' } });
+  const counts = await tx.pod.groupBy({ by: ['workloadId'], where: { workloadId: { in: rsRows.map((r) => r.id) } }, _count: { _all: true } });
+  const podCount = new Map(counts.map((c) => [c.workloadId!, c._count._all]));
+  const replicaSets: ReplicaSetInfo[] = rsRows.map((r) => {
+    const spec = r.spec as unknown as ReplicaSetSpec;
+    const annotations = r.annotations as Record<string, string>;
+    const status = r.status as { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+    return {
+      id: r.id,
+      name: r.name,
+      templateHash: spec.template.metadata.labels['pod-template-hash'] ?? '',
+      revision: Number(annotations[REVISION] ?? 0),
+      spec,
+      status: { replicas: status.replicas ?? 0, readyReplicas: status.readyReplicas ?? 0, availableReplicas: status.availableReplicas ?? 0 },
+      annotations,
+      createdAt: r.createdAt,
+      podCount: podCount.get(r.id) ?? 0,
+    };
+  });
+  const d = { name: w.name, namespace: w.namespace, generation: w.generation, spec: w.spec as unknown as DeploymentSpec, status: w.status as object, annotations: w.annotations as Record<string, string>, createdAt: w.createdAt };
+  const r = syncDeployment(d, replicaSets, pass.now);
+  const now = new Date(pass.now);
+  for (const c of r.createReplicaSets) {
+    const rs = await tx.workload.create({
+      data: {
+        id: pass.svc.ids.uuid(),
+        uid: pass.svc.ids.uuid(),
+        clusterId: w.clusterId,
+        namespace: w.namespace,
+        kind: 'ReplicaSet',
+        apiVersion: 'apps/v1',
+        name: c.name,
+        labels: c.spec.template.metadata.labels,
+        annotations: c.annotations,
+        spec: c.spec as unknown as Prisma.InputJsonValue,
+        podCpuMilli: w.podCpuMilli,
+        podMemoryMi: w.podMemoryMi,
+        ownerId: w.id,
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
+    pass.events.push({ type: 'ADDED', reason: 'SuccessfulCreate', message: `Created ReplicaSet ${c.name}`, workload: rs });
+    pass.wake.add(keys.workload(rs.id));
+  }
+  for (const u of r.updateReplicaSets) {
+    const row = rsRows.find((x) => x.id === u.id);
+    if (!row) continue;
+    const spec = row.spec as unknown as ReplicaSetSpec;
+    const replicasChange = u.replicas !== undefined && u.replicas !== spec.replicas;
+    await tx.workload.update({
+      where: { id: u.id },
+      data: {
+        ...(replicasChange ? { spec: { ...spec, replicas: u.replicas } as unknown as Prisma.InputJsonValue, generation: { increment: 1 } } : {}),
+        ...(u.annotations ? { annotations: u.annotations } : {}),
+        // the pod spec is the Deployment's: a resize of the template's resources re-bills new pods only
+        resourceVersion: { increment: 1 },
+        updatedAt: now,
+      },
+    });
+    pass.wake.add(keys.workload(u.id));
+  }
+  if (r.deleteReplicaSets.length > 0) {
+    if (await deleteWorkloadTree(tx, r.deleteReplicaSets.map((x) => x.id), 'old revision cleaned up', pass.now, pass.events)) pass.podsChanged = true;
+  }
+  workloadEvents(pass, r.events);
+  await writeStatus(pass, r.status, r.annotations ? { annotations: r.annotations } : {});
+  requeue(pass, r.requeueAfterMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// StatefulSet
+
+async function reconcileStatefulSet(pass: Pass): Promise<void> {
+  const { tx, w } = pass;
+  const pods = await loadPods(pass);
+  const claims = await tx.volumeClaim.findMany({ where: { clusterId: w.clusterId, namespace: w.namespace, workloadId: w.id }, select: { name: true } });
+  const spec = w.spec as unknown as StatefulSetSpec;
+  const r = syncStatefulSet({ name: w.name, namespace: w.namespace, generation: w.generation, spec, status: w.status as object }, pods.map(podInfo), claims.map((c) => c.name), pass.now);
+  await createClaims(pass, r.createClaims);
+  await deletePods(pass, r.deletePods, pods);
+  await createPods(pass, r.createPods, pods);
+  workloadEvents(pass, r.events);
+  await writeStatus(pass, r.status);
+  requeue(pass, r.requeueAfterMs);
+}
+
+async function createClaims(pass: Pass, claims: ClaimToCreate[]): Promise<void> {
+  for (const c of claims) {
+    const q = parseQuantity(c.storage);
+    await pass.tx.volumeClaim.createMany({
+      data: [{
+        id: pass.svc.ids.uuid(),
+        uid: pass.svc.ids.uuid(),
+        clusterId: pass.w.clusterId,
+        namespace: pass.w.namespace,
+        name: c.name,
+        labels: c.labels,
+        storageClassName: c.storageClassName,
+        accessModes: c.accessModes,
+        storage: c.storage,
+        storageBytes: q ? toUnitsCeil(q) : 0n,
+        phase: 'Bound',
+        workloadId: pass.w.id,
+        createdAt: new Date(pass.now),
+      }],
+      skipDuplicates: true,
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Job
+
+async function reconcileJob(pass: Pass): Promise<void> {
+  const { w } = pass;
+  const pods = await loadPods(pass);
+  const spec = w.spec as unknown as JobSpec;
+  const r = syncJob({ name: w.name, namespace: w.namespace, uid: w.uid, generation: w.generation, spec, status: w.status as object, createdAt: w.createdAt }, pods.map(podInfo), pass.now);
+  if (r.deleteJob) {
+    workloadEvents(pass, r.events);
+    if (w.ownerId) pass.wake.add(keys.workload(w.ownerId));
+    if (await deleteWorkloadTree(pass.tx, [w.id], 'ttlSecondsAfterFinished passed', pass.now, pass.events)) pass.podsChanged = true;
+    return;
+  }
+  await deletePods(pass, r.deletePods, pods);
+  await createPods(pass, r.createPods, pods);
+  workloadEvents(pass, r.events);
+  await writeStatus(pass, r.status);
+  requeue(pass, r.requeueAfterMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CronJob
+
+export const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
+
+function jobFinished(status: unknown): JobOfCronJob['finished'] {
+  const conditions = ((status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] })?.conditions ?? []);
+  const c = conditions.find((x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True');
+  return c ? { type: c.type as 'Complete' | 'Failed', at: new Date(c.lastTransitionTime ?? 0) } : null;
+}
+
+async function reconcileCronJob(pass: Pass): Promise<void> {
+  const { tx, w, svc } = pass;
+  const jobRows = await tx.workload.findMany({ where: { ownerId: w.id, kind: 'Job' } });
+  const jobs: JobOfCronJob[] = jobRows.map((j) => ({
+    id: j.id,
+    name: j.name,
+    scheduledTime: new Date((j.annotations as Record<string, string>)[SCHEDULED_TIMESTAMP] ?? j.createdAt),
+    createdAt: j.createdAt,
+    finished: jobFinished(j.status),
+  }));
+  const spec = w.spec as unknown as CronJobSpec;
+  const r = syncCronJob({ name: w.name, namespace: w.namespace, uid: w.uid, createdAt: w.createdAt, spec, status: w.status as object }, jobs, pass.now);
+  const now = new Date(pass.now);
+  if (r.deleteJobs.length > 0) {
+    if (await deleteWorkloadTree(tx, r.deleteJobs.map((j) => j.id), 'deleted by its CronJob', pass.now, pass.events)) pass.podsChanged = true;
+  }
+  for (const c of r.createJobs) {
+    if (jobRows.some((j) => j.name === c.name)) continue;
+    const uid = svc.ids.uuid();
+    const jobSpec = withGeneratedSelector(c.spec, uid, c.name);
+    const job = await tx.workload.create({
+      data: {
+        id: svc.ids.uuid(),
+        uid,
+        clusterId: w.clusterId,
+        namespace: w.namespace,
+        kind: 'Job',
+        apiVersion: 'batch/v1',
+        name: c.name,
+        labels: c.labels,
+        annotations: c.annotations,
+        spec: jobSpec as unknown as Prisma.InputJsonValue,
+        podCpuMilli: w.podCpuMilli,
+        podMemoryMi: w.podMemoryMi,
+        ownerId: w.id,
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
+    pass.events.push({ type: 'ADDED', reason: 'SuccessfulCreate', message: `Created Job ${c.name}`, workload: job });
+    pass.wake.add(keys.workload(job.id));
+  }
+  workloadEvents(pass, r.events);
+  await writeStatus(pass, r.status);
+  requeue(pass, r.requeueAfterMs);
 }

@@ -41,6 +41,12 @@ export const initialPodState = {
   scheduledAt: null,
   startedAt: null,
   deletionTimestamp: null,
+  ready: false,
+  readyAt: null,
+  restartCount: 0,
+  finishedAt: null,
+  nextCheckAt: null,
+  syncedAt: null,
 } as const;
 
 export function created<P extends PodState>(pod: P, owner: { kind: string; name: string }): Transition<P> {

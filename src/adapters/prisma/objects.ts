@@ -2,11 +2,11 @@ import type { Db } from './client';
 import type { Pod, Prisma } from '../../generated/prisma/client';
 import type { WatchType } from '../../core/lifecycle';
 
-const EVENT_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', sequence: 'int', type: 'text', involvedKind: 'text', involvedName: 'text', involvedUid: 'uuid', namespace: 'text', reason: 'text', message: 'text', object: 'jsonb', createdAt: 'timestamptz' };
-export const POD_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', namespace: 'text', name: 'text', uid: 'uuid', workloadId: 'uuid', ownerKind: 'text', ownerName: 'text', templateHash: 'text', labels: 'jsonb', annotations: 'jsonb', spec: 'jsonb', phase: 'text', status: 'text', reason: 'text', message: 'text', billedCpuMilli: 'int', billedMemoryMi: 'int', zone: 'text', hostId: 'text', sandboxId: 'text', createdAt: 'timestamptz', scheduledAt: 'timestamptz', startedAt: 'timestamptz', deletionTimestamp: 'timestamptz', resourceVersion: 'int' };
-/** Pod columns returned by bulk writes: everything but the heavy JSON (spec, annotations). */
+const EVENT_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', sequence: 'int', type: 'text', eventType: 'text', involvedKind: 'text', involvedName: 'text', involvedUid: 'uuid', namespace: 'text', reason: 'text', message: 'text', object: 'jsonb', createdAt: 'timestamptz' };
+export const POD_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', namespace: 'text', name: 'text', uid: 'uuid', workloadId: 'uuid', ownerKind: 'text', ownerName: 'text', templateHash: 'text', labels: 'jsonb', annotations: 'jsonb', spec: 'jsonb', phase: 'text', status: 'text', reason: 'text', message: 'text', billedCpuMilli: 'int', billedMemoryMi: 'int', zone: 'text', hostId: 'text', sandboxId: 'text', createdAt: 'timestamptz', scheduledAt: 'timestamptz', startedAt: 'timestamptz', deletionTimestamp: 'timestamptz', ready: 'boolean', readyAt: 'timestamptz', restartCount: 'int', containerStatuses: 'jsonb', finishedAt: 'timestamptz', index: 'int', nextCheckAt: 'timestamptz', syncedAt: 'timestamptz', resourceVersion: 'int' };
+/** Pod columns returned by bulk writes: everything but the heavy JSON (spec, annotations, container statuses). */
 const RETURNED = Object.keys(POD_COLUMNS)
-  .filter((c) => c !== 'spec' && c !== 'annotations')
+  .filter((c) => c !== 'spec' && c !== 'annotations' && c !== 'containerStatuses')
   .map((c) => `p."${c}"`)
   .join(', ');
 
@@ -35,29 +35,69 @@ export interface PodSnapshot {
   scheduledAt: string | null;
   startedAt: string | null;
   deletionTimestamp: string | null;
+  ready: boolean;
+  restartCount: number;
+  finishedAt: string | null;
   resourceVersion: number;
 }
+
+/** What an event records of a workload (ReplicaSet, Deployment, StatefulSet, Job, CronJob). */
+export interface WorkloadSnapshot {
+  id: string;
+  uid: string;
+  clusterId: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  ownerId: string | null;
+  generation: number;
+  observedGeneration: number;
+  spec: unknown;
+  status: unknown;
+  resourceVersion: number;
+}
+
+/** The workload fields a snapshot needs. */
+export type WorkloadLike = Pick<WorkloadSnapshot, 'id' | 'uid' | 'clusterId' | 'kind' | 'namespace' | 'name' | 'ownerId' | 'generation' | 'observedGeneration' | 'spec' | 'status' | 'resourceVersion'>;
 
 export interface EventRecord {
   id: string;
   clusterId: string;
   sequence: number;
   type: WatchType;
+  /** Kubernetes event type: Normal | Warning. */
+  eventType: string;
   involvedKind: string;
   involvedName: string;
   involvedUid: string;
   namespace: string;
   reason: string;
   message: string;
-  object: PodSnapshot;
+  /** A PodSnapshot when involvedKind is Pod, else a WorkloadSnapshot. */
+  object: PodSnapshot | WorkloadSnapshot;
   createdAt: string;
 }
 
-export interface EventInput {
+/** An event about a pod … */
+export interface PodEventInput {
   type: WatchType;
+  eventType?: 'Normal' | 'Warning';
   reason: string;
   message: string;
   pod: Pod;
+}
+/** … or about a workload. */
+export interface WorkloadEventInput {
+  type: WatchType;
+  eventType?: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  workload: WorkloadLike;
+}
+export type EventInput = PodEventInput | WorkloadEventInput;
+
+export function workloadSnapshot(w: WorkloadLike): WorkloadSnapshot {
+  return { id: w.id, uid: w.uid, clusterId: w.clusterId, kind: w.kind, namespace: w.namespace, name: w.name, ownerId: w.ownerId, generation: w.generation, observedGeneration: w.observedGeneration, spec: w.spec, status: w.status, resourceVersion: w.resourceVersion };
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -84,6 +124,9 @@ export function podSnapshot(p: Pod): PodSnapshot {
     scheduledAt: iso(p.scheduledAt),
     startedAt: iso(p.startedAt),
     deletionTimestamp: iso(p.deletionTimestamp),
+    ready: p.ready ?? false,
+    restartCount: p.restartCount ?? 0,
+    finishedAt: iso(p.finishedAt ?? null),
     resourceVersion: p.resourceVersion,
   };
 }
@@ -98,26 +141,18 @@ export async function appendEvents(tx: Tx, clusterId: string, inputs: EventInput
   const rows = await tx.$queryRaw<{ eventSeq: number }[]>`UPDATE "Cluster" SET "eventSeq" = "eventSeq" + ${inputs.length}::int WHERE "id" = ${clusterId}::uuid RETURNING "eventSeq"`;
   if (rows.length === 0) throw new Error(`cluster ${clusterId} vanished`);
   const first = Number(rows[0].eventSeq) - inputs.length + 1;
-  const records: EventRecord[] = inputs.map((e, i) => ({
-    id: uuid(),
-    clusterId,
-    sequence: first + i,
-    type: e.type,
-    involvedKind: 'Pod',
-    involvedName: e.pod.name,
-    involvedUid: e.pod.uid,
-    namespace: e.pod.namespace,
-    reason: e.reason,
-    message: e.message,
-    object: podSnapshot(e.pod),
-    createdAt: now.toISOString(),
-  }));
+  const records: EventRecord[] = inputs.map((e, i) => {
+    const base = { id: uuid(), clusterId, sequence: first + i, type: e.type, eventType: e.eventType ?? 'Normal', reason: e.reason, message: e.message, createdAt: now.toISOString() };
+    if ('pod' in e) return { ...base, involvedKind: 'Pod', involvedName: e.pod.name, involvedUid: e.pod.uid, namespace: e.pod.namespace, object: podSnapshot(e.pod) };
+    const w = e.workload;
+    return { ...base, involvedKind: w.kind, involvedName: w.name, involvedUid: w.uid, namespace: w.namespace, object: workloadSnapshot(w) };
+  });
   await insertRows(tx, 'Event', EVENT_COLUMNS, records);
   return records;
 }
 
 /** Columns a controller may change on a pod (besides the resourceVersion it bumps). */
-const MUTABLE = ['phase', 'status', 'reason', 'message', 'zone', 'hostId', 'sandboxId', 'scheduledAt', 'startedAt', 'deletionTimestamp'] as const;
+const MUTABLE = ['phase', 'status', 'reason', 'message', 'zone', 'hostId', 'sandboxId', 'scheduledAt', 'startedAt', 'deletionTimestamp', 'ready', 'readyAt', 'restartCount', 'finishedAt', 'nextCheckAt', 'syncedAt'] as const;
 const COLUMN_TYPES: Record<(typeof MUTABLE)[number], string> = {
   phase: 'text',
   status: 'text',
@@ -129,6 +164,12 @@ const COLUMN_TYPES: Record<(typeof MUTABLE)[number], string> = {
   scheduledAt: 'timestamptz',
   startedAt: 'timestamptz',
   deletionTimestamp: 'timestamptz',
+  ready: 'boolean',
+  readyAt: 'timestamptz',
+  restartCount: 'int',
+  finishedAt: 'timestamptz',
+  nextCheckAt: 'timestamptz',
+  syncedAt: 'timestamptz',
 };
 
 /**
@@ -146,14 +187,16 @@ export async function writePods(tx: Tx, pods: Pod[]): Promise<Pod[]> {
         const v = p[c];
         o[c] = v instanceof Date ? v.toISOString() : v;
       }
+      // container statuses are written only by whoever read them (the pod loop); others keep them
+      if (p.containerStatuses !== undefined) o.cs = p.containerStatuses;
       return o;
     }),
   );
   const cols = MUTABLE.map((c) => `"${c}" ${COLUMN_TYPES[c]}`).join(', ');
   const sets = MUTABLE.map((c) => `"${c}" = v."${c}"`).join(', ');
   const rows = await tx.$queryRawUnsafe<Pod[]>(
-    `UPDATE "Pod" AS p SET ${sets}, "resourceVersion" = p."resourceVersion" + 1
-     FROM jsonb_to_recordset($1::jsonb) AS v("id" uuid, "rv" int, ${cols})
+    `UPDATE "Pod" AS p SET ${sets}, "containerStatuses" = COALESCE(v."cs", p."containerStatuses"), "resourceVersion" = p."resourceVersion" + 1
+     FROM jsonb_to_recordset($1::jsonb) AS v("id" uuid, "rv" int, "cs" jsonb, ${cols})
      WHERE p."id" = v."id" AND p."resourceVersion" = v."rv"
      RETURNING ${RETURNED}`,
     payload,
@@ -183,6 +226,13 @@ function normalisePodRow(r: Pod): Pod {
     scheduledAt: d(r.scheduledAt),
     startedAt: d(r.startedAt),
     deletionTimestamp: d(r.deletionTimestamp),
+    readyAt: d(r.readyAt),
+    finishedAt: d(r.finishedAt),
+    nextCheckAt: d(r.nextCheckAt),
+    syncedAt: d(r.syncedAt),
+    restartCount: Number(r.restartCount ?? 0),
+    index: r.index === null || r.index === undefined ? null : Number(r.index),
+    containerStatuses: r.containerStatuses === undefined ? [] : j(r.containerStatuses),
     labels: j(r.labels),
     annotations: r.annotations === undefined ? {} : j(r.annotations),
     spec: r.spec === undefined ? {} : j(r.spec),

@@ -96,7 +96,8 @@ export interface StatefulSetSpec {
   [k: string]: unknown;
 }
 
-export interface JobSpec {
+/** A Job spec before its selector is generated (what users write, and a CronJob's jobTemplate.spec). */
+export interface JobSpecTemplate {
   /** Default 1 when neither completions nor parallelism is set; null = work-queue mode. */
   completions: number | null;
   /** Default 1. */
@@ -109,15 +110,21 @@ export interface JobSpec {
   completionMode: 'NonIndexed' | 'Indexed';
   /** Default false. */
   suspend: boolean;
-  /** Generated: `batch.kubernetes.io/controller-uid: <uid>` (plus job-name), as Kubernetes does. */
-  selector: LabelSelector;
   /** restartPolicy is OnFailure or Never. Immutable on update. */
   template: PodTemplate;
+  /** Only with manualSelector: true. */
+  selector?: LabelSelector;
+  manualSelector?: boolean;
   [k: string]: unknown;
 }
 
+export interface JobSpec extends JobSpecTemplate {
+  /** Generated: `batch.kubernetes.io/controller-uid: <uid>` (plus job-name), as Kubernetes does. */
+  selector: LabelSelector;
+}
+
 /** The part of a Job a CronJob stamps out (jobTemplate.spec before the selector is generated). */
-export type JobTemplateSpec = { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: Omit<JobSpec, 'selector'> };
+export type JobTemplateSpec = { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: JobSpecTemplate };
 
 export interface CronJobSpec {
   schedule: string;

@@ -1,26 +1,62 @@
-import type { Workload } from '../../generated/prisma/client';
+import type { ImageCache, Workload } from '../../generated/prisma/client';
 import { builder, parseId, requireAccount, UserErrorRef } from '../builder';
-import { ClusterRef, WorkloadRef } from './refs';
+import { ClusterRef, PodRef, WorkloadRef, type PodView } from './refs';
 import { BilledSpecRef } from './pods';
 import { applyManifest, type ApplyResult, type AppliedObject } from '../../app/manifests';
-import { scaleWorkload } from '../../app/workloads';
-import type { WorkloadStatus } from '../../controllers/workload';
+import { deletePod, deleteWorkload, rollbackWorkload, scaleWorkload } from '../../app/workloads';
+import { createImageCache } from '../../app/imageCaches';
+import { REVISION } from '../../core/workloads/owned';
+import type { Condition } from '../../core/workloads/specs';
 import { isUuid } from '../../app/clusters';
 
-const WorkloadStatusRef = builder.objectRef<Partial<WorkloadStatus>>('WorkloadStatus').implement({
-  description: 'The status the controller last observed (Kubernetes Deployment status fields).',
+/** Every kind's status fields (Deployment, ReplicaSet, StatefulSet, Job, CronJob); absent ones are null. */
+type AnyStatus = Partial<Record<string, unknown>> & { conditions?: Condition[] };
+
+const ConditionRef = builder.objectRef<Condition>('Condition').implement({
+  description: 'A Kubernetes status condition (Available, Progressing, Complete, Failed, …).',
   fields: (t) => ({
-    observedGeneration: t.int({ resolve: (s) => s.observedGeneration ?? 0 }),
-    replicas: t.int({ resolve: (s) => s.replicas ?? 0 }),
-    updatedReplicas: t.int({ resolve: (s) => s.updatedReplicas ?? 0 }),
-    readyReplicas: t.int({ resolve: (s) => s.readyReplicas ?? 0 }),
-    availableReplicas: t.int({ resolve: (s) => s.availableReplicas ?? 0 }),
+    type: t.exposeString('type'),
+    status: t.exposeString('status', { description: 'True, False or Unknown.' }),
+    reason: t.exposeString('reason', { nullable: true }),
+    message: t.exposeString('message', { nullable: true }),
+    lastTransitionTime: t.field({ type: 'DateTime', nullable: true, resolve: (c) => (c.lastTransitionTime ? new Date(c.lastTransitionTime) : null) }),
+    lastUpdateTime: t.field({ type: 'DateTime', nullable: true, resolve: (c) => (c.lastUpdateTime ? new Date(c.lastUpdateTime) : null) }),
+  }),
+});
+
+const int = (v: unknown) => (typeof v === 'number' ? v : null);
+const str = (v: unknown) => (typeof v === 'string' ? v : null);
+const time = (v: unknown) => (typeof v === 'string' ? new Date(v) : null);
+
+export const WorkloadStatusRef = builder.objectRef<AnyStatus>('WorkloadStatus').implement({
+  description: 'The status the controller last observed, with the Kubernetes field names of each kind; fields of other kinds are null.',
+  fields: (t) => ({
+    observedGeneration: t.int({ nullable: true, resolve: (s) => int(s.observedGeneration) }),
+    replicas: t.int({ nullable: true, description: 'Deployment, ReplicaSet, StatefulSet.', resolve: (s) => int(s.replicas) }),
+    updatedReplicas: t.int({ nullable: true, resolve: (s) => int(s.updatedReplicas) }),
+    readyReplicas: t.int({ nullable: true, resolve: (s) => int(s.readyReplicas) }),
+    availableReplicas: t.int({ nullable: true, resolve: (s) => int(s.availableReplicas) }),
+    unavailableReplicas: t.int({ nullable: true, description: 'Deployment.', resolve: (s) => int(s.unavailableReplicas) }),
+    currentReplicas: t.int({ nullable: true, description: 'StatefulSet: pods at currentRevision.', resolve: (s) => int(s.currentReplicas) }),
+    currentRevision: t.string({ nullable: true, description: 'StatefulSet.', resolve: (s) => str(s.currentRevision) }),
+    updateRevision: t.string({ nullable: true, description: 'StatefulSet.', resolve: (s) => str(s.updateRevision) }),
+    active: t.int({ nullable: true, description: 'Job: running pods. (CronJob: see activeJobs.)', resolve: (s) => int(s.active) }),
+    ready: t.int({ nullable: true, description: 'Job.', resolve: (s) => int(s.ready) }),
+    succeeded: t.int({ nullable: true, description: 'Job.', resolve: (s) => int(s.succeeded) }),
+    failed: t.int({ nullable: true, description: 'Job.', resolve: (s) => int(s.failed) }),
+    completedIndexes: t.string({ nullable: true, description: 'Indexed Job, e.g. "0-2,5".', resolve: (s) => str(s.completedIndexes) }),
+    startTime: t.field({ type: 'DateTime', nullable: true, description: 'Job.', resolve: (s) => time(s.startTime) }),
+    completionTime: t.field({ type: 'DateTime', nullable: true, description: 'Job.', resolve: (s) => time(s.completionTime) }),
+    activeJobs: t.stringList({ nullable: true, description: 'CronJob: names of its running Jobs.', resolve: (s) => (Array.isArray(s.active) ? (s.active as { name: string }[]).map((a) => a.name) : null) }),
+    lastScheduleTime: t.field({ type: 'DateTime', nullable: true, description: 'CronJob.', resolve: (s) => time(s.lastScheduleTime) }),
+    lastSuccessfulTime: t.field({ type: 'DateTime', nullable: true, description: 'CronJob.', resolve: (s) => time(s.lastSuccessfulTime) }),
+    conditions: t.field({ type: [ConditionRef], resolve: (s) => s.conditions ?? [] }),
   }),
 });
 
 builder.node(WorkloadRef, {
   id: { resolve: (w) => w.id },
-  description: 'A Deployment (later also StatefulSet, Job, CronJob), Kubernetes-shaped.',
+  description: 'A Deployment, ReplicaSet, StatefulSet, Job or CronJob, Kubernetes-shaped.',
   loadMany: async (ids, ctx) => {
     if (!ctx.account) return ids.map(() => null);
     const rows = await ctx.svc.db.workload.findMany({ where: { id: { in: (ids as string[]).filter(isUuid) }, cluster: { accountId: ctx.account.id } } });
@@ -36,8 +72,20 @@ builder.node(WorkloadRef, {
     labels: t.field({ type: 'JSON', resolve: (w) => w.labels }),
     annotations: t.field({ type: 'JSON', resolve: (w) => w.annotations }),
     spec: t.field({ type: 'JSON', description: 'The Kubernetes spec as applied, with defaults.', resolve: (w) => w.spec }),
-    replicas: t.int({ description: 'spec.replicas', resolve: (w) => Number((w.spec as { replicas?: number }).replicas ?? 0) }),
-    status: t.field({ type: WorkloadStatusRef, resolve: (w) => w.status as Partial<WorkloadStatus> }),
+    replicas: t.int({ nullable: true, description: 'spec.replicas (Deployment, ReplicaSet, StatefulSet).', resolve: (w) => int((w.spec as { replicas?: number }).replicas) }),
+    revision: t.int({ nullable: true, description: 'Deployment and ReplicaSet: the `deployment.kubernetes.io/revision` annotation.', resolve: (w) => { const r = (w.annotations as Record<string, string>)[REVISION]; return r === undefined ? null : Number(r); } }),
+    status: t.field({ type: WorkloadStatusRef, resolve: (w) => w.status as AnyStatus }),
+    owner: t.field({
+      type: WorkloadRef,
+      nullable: true,
+      description: "The controlling owner: a ReplicaSet's Deployment, a Job's CronJob.",
+      resolve: (w, _, ctx) => (w.ownerId ? ctx.svc.db.workload.findUnique({ where: { id: w.ownerId } }) : null),
+    }),
+    children: t.field({
+      type: [WorkloadRef],
+      description: "What it owns: a Deployment's ReplicaSets (newest revision first), a CronJob's Jobs (newest first).",
+      resolve: (w, _, ctx) => ctx.svc.db.workload.findMany({ where: { ownerId: w.id }, orderBy: [{ createdAt: 'desc' }, { name: 'desc' }], take: 100 }),
+    }),
     generation: t.exposeInt('generation'),
     observedGeneration: t.exposeInt('observedGeneration'),
     podBilledSpec: t.field({ type: BilledSpecRef, description: 'The spec each pod of this workload is billed for.', resolve: (w) => ({ cpuMilli: w.podCpuMilli, memoryMi: w.podMemoryMi }) }),
@@ -117,6 +165,121 @@ builder.mutationField('scaleWorkload', (t) =>
       if (!clusterId) return { workload: null, userErrors: notFoundCluster(String(input.clusterId)) };
       return scaleWorkload(ctx.svc, account.id, { ...input, clusterId });
     },
+  }),
+);
+
+const WorkloadRefInput = builder.inputType('WorkloadRefInput', {
+  fields: (t) => ({
+    clusterId: t.id({ required: true }),
+    namespace: t.string({ required: true, defaultValue: 'default' }),
+    kind: t.string({ required: true, description: 'Deployment, StatefulSet, Job or CronJob (a ReplicaSet belongs to its Deployment).' }),
+    name: t.string({ required: true }),
+  }),
+});
+
+const RollbackWorkloadInput = builder.inputType('RollbackWorkloadInput', {
+  fields: (t) => ({
+    clusterId: t.id({ required: true }),
+    namespace: t.string({ required: true, defaultValue: 'default' }),
+    name: t.string({ required: true, description: 'The Deployment.' }),
+    revision: t.int({ required: true, defaultValue: 0, description: 'The revision to go back to (see `children { revision }`); 0 = the previous one.' }),
+  }),
+});
+
+builder.mutationField('rollbackWorkload', (t) =>
+  t.field({
+    type: ScaleWorkloadPayload,
+    description: '`kubectl rollout undo deployment/<name> --to-revision=N`: the template of that revision becomes the Deployment template and is rolled out.',
+    args: { input: t.arg({ type: RollbackWorkloadInput, required: true }) },
+    resolve: async (_, { input }, ctx) => {
+      const account = requireAccount(ctx);
+      const clusterId = parseId('Cluster', String(input.clusterId));
+      if (!clusterId) return { workload: null, userErrors: notFoundCluster(String(input.clusterId)) };
+      return rollbackWorkload(ctx.svc, account.id, { ...input, clusterId });
+    },
+  }),
+);
+
+const DeleteWorkloadPayload = builder.objectRef<{ deleted: boolean; userErrors: { field: string[]; message: string; code: string }[] }>('DeleteWorkloadPayload').implement({
+  fields: (t) => ({
+    deleted: t.exposeBoolean('deleted'),
+    userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+  }),
+});
+
+builder.mutationField('deleteWorkload', (t) =>
+  t.field({
+    type: DeleteWorkloadPayload,
+    description: '`kubectl delete`: removes the workload and what it owns; its pods terminate gracefully.',
+    args: { input: t.arg({ type: WorkloadRefInput, required: true }) },
+    resolve: async (_, { input }, ctx) => {
+      const account = requireAccount(ctx);
+      const clusterId = parseId('Cluster', String(input.clusterId));
+      if (!clusterId) return { deleted: false, userErrors: notFoundCluster(String(input.clusterId)) };
+      return deleteWorkload(ctx.svc, account.id, { ...input, clusterId });
+    },
+  }),
+);
+
+const DeletePodInput = builder.inputType('DeletePodInput', {
+  fields: (t) => ({
+    clusterId: t.id({ required: true }),
+    namespace: t.string({ required: true, defaultValue: 'default' }),
+    name: t.string({ required: true }),
+  }),
+});
+
+const DeletePodPayload = builder.objectRef<{ pod: PodView | null; userErrors: { field: string[]; message: string; code: string }[] }>('DeletePodPayload').implement({
+  fields: (t) => ({
+    pod: t.field({ type: PodRef, nullable: true, description: 'The pod, now Terminating.', resolve: (p) => p.pod }),
+    userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+  }),
+});
+
+builder.mutationField('deletePod', (t) =>
+  t.field({
+    type: DeletePodPayload,
+    description: '`kubectl delete pod`: Terminating for terminationGracePeriodSeconds (or until its process exits), then gone. Its controller, if any, replaces it.',
+    args: { input: t.arg({ type: DeletePodInput, required: true }) },
+    resolve: async (_, { input }, ctx) => {
+      const account = requireAccount(ctx);
+      const clusterId = parseId('Cluster', String(input.clusterId));
+      if (!clusterId) return { pod: null, userErrors: notFoundCluster(String(input.clusterId)) };
+      const r = await deletePod(ctx.svc, account.id, { ...input, clusterId });
+      return { pod: r.pod as unknown as PodView | null, userErrors: r.userErrors };
+    },
+  }),
+);
+
+export const ImageCacheRef = builder.objectRef<ImageCache>('ImageCache').implement({
+  description: 'A cached image: pods whose images are all cached skip the image pull.',
+  fields: (t) => ({
+    image: t.exposeString('image'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const CreateImageCachePayload = builder.objectRef<{ imageCache: ImageCache | null; userErrors: { field: string[]; message: string; code: string }[] }>('CreateImageCachePayload').implement({
+  fields: (t) => ({
+    imageCache: t.field({ type: ImageCacheRef, nullable: true, resolve: (p) => p.imageCache }),
+    userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+  }),
+});
+
+builder.mutationField('createImageCache', (t) =>
+  t.field({
+    type: CreateImageCachePayload,
+    description: 'Caches an image for your account (the EKS image cache): new pods using it start without pulling. Idempotent.',
+    args: { image: t.arg.string({ required: true }) },
+    resolve: (_, { image }, ctx) => createImageCache(ctx.svc, requireAccount(ctx).id, { image }),
+  }),
+);
+
+builder.queryField('imageCaches', (t) =>
+  t.field({
+    type: [ImageCacheRef],
+    description: "Your account's cached images.",
+    resolve: (_, __, ctx) => ctx.svc.db.imageCache.findMany({ where: { accountId: requireAccount(ctx).id }, orderBy: { image: 'asc' }, take: 1000 }),
   }),
 );
 

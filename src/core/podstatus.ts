@@ -1,0 +1,88 @@
+/**
+ * How the pod loop turns what a sandbox reports (core/kubelet's ObservedPod and events) into
+ * the stored pod: phase, STATUS text, readiness, restarts, container statuses, when to look
+ * again, and the events to record. Pure.
+ */
+import type { KubeletEvent, ObservedPod } from './kubelet';
+import type { WatchType } from './lifecycle';
+
+export interface ObservablePod {
+  namespace: string;
+  name: string;
+  phase: string;
+  status: string;
+  reason: string | null;
+  message: string | null;
+  ready: boolean;
+  readyAt: Date | null;
+  restartCount: number;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  sandboxId: string | null;
+  nextCheckAt: Date | null;
+  syncedAt: Date | null;
+  containerStatuses?: unknown;
+}
+
+export interface SandboxReport {
+  phase: string;
+  pod: ObservedPod | null;
+  events: KubeletEvent[];
+  nextChangeAt: number | null;
+}
+
+export interface PodEvent {
+  type: WatchType;
+  eventType: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface Observation<P> {
+  pod: P;
+  events: PodEvent[];
+  /** The pod finished (or lost its sandbox): its sandbox is to be released now. */
+  released: boolean;
+  /** Something its controller cares about changed (phase, readiness, restarts, finish). */
+  changed: boolean;
+}
+
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.getTime() ?? null);
+
+export function observedTransition<P extends ObservablePod>(pod: P, report: SandboxReport, now: number): Observation<P> {
+  const o = report.pod;
+  if (o === null) {
+    const next = { ...pod, phase: 'Failed', status: 'Error', reason: 'SandboxLost', message: 'the provider has no sandbox for this pod', ready: false, readyAt: null, finishedAt: new Date(now), sandboxId: null, nextCheckAt: null, syncedAt: new Date(now) };
+    return { pod: next, released: true, changed: true, events: [{ type: 'MODIFIED', eventType: 'Warning', reason: 'SandboxLost', message: `The sandbox of pod ${pod.namespace}/${pod.name} is gone` }] };
+  }
+  const finished = o.phase === 'Succeeded' || o.phase === 'Failed';
+  const next: P = {
+    ...pod,
+    phase: o.phase,
+    status: o.status,
+    reason: o.reason,
+    message: null,
+    ready: o.ready,
+    readyAt: date(o.readySince),
+    restartCount: o.restartCount,
+    startedAt: date(o.startedAt) ?? pod.startedAt,
+    finishedAt: date(o.finishedAt),
+    containerStatuses: o.containerStatuses,
+    sandboxId: finished ? null : pod.sandboxId,
+    nextCheckAt: finished ? null : date(report.nextChangeAt),
+    syncedAt: new Date(now),
+  };
+  const changed = pod.phase !== next.phase || pod.status !== next.status || pod.ready !== next.ready || pod.restartCount !== next.restartCount || !same(pod.finishedAt, next.finishedAt);
+  const events: PodEvent[] = report.events.map((e) => ({ type: 'MODIFIED', eventType: e.type, reason: e.reason, message: e.message }));
+  if (finished && pod.phase !== o.phase) {
+    const exit = o.containerStatuses.map((c) => ('terminated' in c.state ? c.state.terminated.exitCode : null)).find((x) => x !== null) ?? null;
+    events.push(o.phase === 'Succeeded'
+      ? { type: 'MODIFIED', eventType: 'Normal', reason: 'Completed', message: `Pod ${pod.namespace}/${pod.name} completed${exit !== null ? ` (exit code ${exit})` : ''}` }
+      : { type: 'MODIFIED', eventType: 'Warning', reason: 'Failed', message: `Pod ${pod.namespace}/${pod.name} failed${exit !== null ? ` (exit code ${exit})` : ''}` });
+  } else if (changed && events.length === 0) {
+    if (pod.ready !== next.ready) events.push({ type: 'MODIFIED', eventType: 'Normal', reason: next.ready ? 'Ready' : 'NotReady', message: `Pod ${pod.namespace}/${pod.name} is ${next.ready ? 'ready' : 'not ready'}` });
+    else events.push({ type: 'MODIFIED', eventType: 'Normal', reason: 'StatusUpdated', message: `Pod ${pod.namespace}/${pod.name} is ${next.status}` });
+  }
+  return { pod: next, events, released: finished, changed };
+}
