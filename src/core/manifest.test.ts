@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { formatFieldPath, parseManifest, type ManifestObject } from './manifest';
 
 /** The nginx Deployment from the Kubernetes documentation. */
@@ -241,7 +242,9 @@ const errCases: ErrCase[] = [
       {
         code: 'UNKNOWN_KIND',
         field: ['manifest', '0', 'kind'],
-        message: /"Frobnicator": unknown kind; supported kinds are "Namespace" \(apiVersion v1\) and "Deployment" \(apiVersion apps\/v1\)/,
+        message:
+          'kind: Unsupported value: "Frobnicator": unknown kind; supported kinds are "Namespace" (apiVersion v1), "Deployment" (apiVersion apps/v1), ' +
+          '"StatefulSet" (apiVersion apps/v1), "Job" (apiVersion batch/v1), "CronJob" (apiVersion batch/v1) and "Pod" (apiVersion v1)',
       },
     ],
   },
@@ -250,13 +253,41 @@ const errCases: ErrCase[] = [
     text: 'apiVersion: apps/v1\nkind: deployment\nmetadata:\n  name: x\n',
     errors: [{ code: 'UNKNOWN_KIND', field: ['manifest', '0', 'kind'], message: /did you mean "Deployment"\?/ }],
   },
-  ...['StatefulSet', 'Job', 'CronJob', 'Pod'].map(
+  {
+    name: 'suggests the singular of a plural kind',
+    text: 'apiVersion: v1\nkind: pods\nmetadata:\n  name: x\n',
+    errors: [{ code: 'UNKNOWN_KIND', field: ['manifest', '0', 'kind'], message: /did you mean "Pod"\?/ }],
+  },
+  {
+    name: 'refuses a ReplicaSet, pointing at Deployments',
+    text: 'apiVersion: apps/v1\nkind: ReplicaSet\nmetadata:\n  name: x\n',
+    errors: [
+      {
+        code: 'UNSUPPORTED_KIND',
+        field: ['manifest', '0', 'kind'],
+        message: /^kind: Unsupported value: "ReplicaSet": ReplicaSets are managed by Deployments; apply a Deployment; supported kinds are /,
+      },
+    ],
+  },
+  ...['Service', 'ConfigMap', 'Secret', 'Ingress'].map(
     (kind): ErrCase => ({
       name: `refuses a ${kind} as not supported yet`,
       text: `apiVersion: v1\nkind: ${kind}\nmetadata:\n  name: x\n`,
-      errors: [{ code: 'UNSUPPORTED_KIND', field: ['manifest', '0', 'kind'], message: /not supported yet/ }],
+      errors: [{ code: 'UNSUPPORTED_KIND', field: ['manifest', '0', 'kind'], message: new RegExp(`"${kind}": ${kind} is not supported yet; supported kinds are`) }],
     }),
   ),
+  {
+    name: 'refuses a CronJob under the old batch/v1beta1 API',
+    text: 'apiVersion: batch/v1beta1\nkind: CronJob\nmetadata:\n  name: x\n',
+    errors: [
+      {
+        code: 'UNSUPPORTED_API_VERSION',
+        field: ['manifest', '0', 'apiVersion'],
+        message: 'apiVersion: Unsupported value: "batch/v1beta1": CronJob is served as "batch/v1"; supported values: "batch/v1"',
+      },
+      { code: 'REQUIRED', field: ['manifest', '0', 'spec'] },
+    ],
+  },
   {
     name: 'refuses a Deployment under the old extensions/v1beta1 API',
     text: deployment().replace('apps/v1', 'extensions/v1beta1'),
@@ -638,4 +669,776 @@ describe('where each object came from', () => {
       ['Namespace', ['manifest', '2', 'items', '0']],
     ]);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Every workload kind: the Kubernetes documentation examples, defaults, and bad inputs.
+
+/** The `web` StatefulSet from the Kubernetes documentation (without its storage class). */
+const WEB_STATEFULSET = `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels:
+      app: nginx # has to match .spec.template.metadata.labels
+  serviceName: "nginx"
+  replicas: 3 # by default is 1
+  minReadySeconds: 10 # by default is 0
+  template:
+    metadata:
+      labels:
+        app: nginx # has to match .spec.selector.matchLabels
+    spec:
+      terminationGracePeriodSeconds: 10
+      containers:
+      - name: nginx
+        image: registry.k8s.io/nginx-slim:0.24
+        ports:
+        - containerPort: 80
+          name: web
+        volumeMounts:
+        - name: www
+          mountPath: /usr/share/nginx/html
+  volumeClaimTemplates:
+  - metadata:
+      name: www
+    spec:
+      accessModes: [ "ReadWriteOnce" ]
+      resources:
+        requests:
+          storage: 1Gi
+`;
+
+/** The `pi` Job from the Kubernetes documentation. */
+const PI_JOB = `apiVersion: batch/v1
+kind: Job
+metadata:
+  name: pi
+spec:
+  template:
+    spec:
+      containers:
+      - name: pi
+        image: perl:5.34.0
+        command: ["perl",  "-Mbignum=bpi", "-wle", "print bpi(2000)"]
+      restartPolicy: Never
+  backoffLimit: 4
+`;
+
+/** The `hello` CronJob from the Kubernetes documentation. */
+const HELLO_CRONJOB = `apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: hello
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+          - name: hello
+            image: busybox:1.28
+            imagePullPolicy: IfNotPresent
+            command:
+            - /bin/sh
+            - -c
+            - date; echo Hello from the Kubernetes cluster
+          restartPolicy: OnFailure
+`;
+
+/** The nginx Pod from the Kubernetes documentation. */
+const NGINX_POD = `apiVersion: v1
+kind: Pod
+metadata:
+  name: nginx
+spec:
+  containers:
+  - name: nginx
+    image: nginx:1.14.2
+    ports:
+    - containerPort: 80
+`;
+
+type Obj = Record<string, any>;
+
+/** The YAML of `base` after `edit` changed a copy of it. */
+function edited(base: string, edit: (o: Obj) => void): string {
+  const o = parseYaml(base) as Obj;
+  edit(o);
+  return stringifyYaml(o);
+}
+
+function only<K extends ManifestObject['kind']>(text: string, kind: K): Extract<ManifestObject, { kind: K }> {
+  const { objects, errors } = parseManifest(text);
+  expect(errors).toEqual([]);
+  expect(objects).toHaveLength(1);
+  expect(objects[0].kind).toBe(kind);
+  return objects[0] as Extract<ManifestObject, { kind: K }>;
+}
+
+describe('parseManifest defaults each kind as Kubernetes does', () => {
+  it('the nginx Deployment: RollingUpdate 25%/25%, history 10, deadline 600, pod restartPolicy Always, grace 30', () => {
+    const d = only(NGINX, 'Deployment');
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
+    expect(d.spec.minReadySeconds).toBe(0);
+    expect(d.spec.revisionHistoryLimit).toBe(10);
+    expect(d.spec.progressDeadlineSeconds).toBe(600);
+    expect(d.spec.paused).toBe(false);
+    expect(d.spec.template.spec.restartPolicy).toBe('Always');
+    expect(d.spec.template.spec.terminationGracePeriodSeconds).toBe(30);
+  });
+
+  it('a Deployment rolling update that names only maxSurge, defaulting maxUnavailable to 25%', () => {
+    const d = only(edited(NGINX, (o) => (o.spec.strategy = { rollingUpdate: { maxSurge: 1 } })), 'Deployment');
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '25%' } });
+  });
+
+  it('a Deployment with maxUnavailable 0 and a surge, and a paused one', () => {
+    const d = only(
+      edited(NGINX, (o) => {
+        o.spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxSurge: '100%', maxUnavailable: 0 } };
+        o.spec.paused = true;
+        o.spec.progressDeadlineSeconds = 11;
+        o.spec.minReadySeconds = 10;
+      }),
+      'Deployment',
+    );
+    expect(d.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '100%', maxUnavailable: 0 } });
+    expect(d.spec.paused).toBe(true);
+    expect(d.spec.progressDeadlineSeconds).toBe(11);
+  });
+
+  it('the web StatefulSet: OrderedReady, RollingUpdate partition 0, claim www in the standard class', () => {
+    const s = only(WEB_STATEFULSET, 'StatefulSet');
+    expect(s.apiVersion).toBe('apps/v1');
+    expect(s.metadata).toEqual({ name: 'web', namespace: 'default', labels: {}, annotations: {} });
+    expect(s.spec.replicas).toBe(3);
+    expect(s.spec.selector).toEqual({ matchLabels: { app: 'nginx' } });
+    expect(s.spec.serviceName).toBe('nginx');
+    expect(s.spec.minReadySeconds).toBe(10);
+    expect(s.spec.podManagementPolicy).toBe('OrderedReady');
+    expect(s.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
+    expect(s.spec.revisionHistoryLimit).toBe(10);
+    expect(s.spec.template.spec.terminationGracePeriodSeconds).toBe(10);
+    expect(s.spec.template.spec.restartPolicy).toBe('Always');
+    expect(s.spec.volumeClaimTemplates).toEqual([
+      { metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'standard', resources: { requests: { storage: '1Gi' } } } },
+    ]);
+    expect(s.billed).toEqual({ cpuMilli: 1000, memoryMi: 2048 });
+  });
+
+  it('a StatefulSet keeping its storage class, OnDelete, Parallel, and no serviceName or claims', () => {
+    const s = only(
+      edited(WEB_STATEFULSET, (o) => {
+        o.spec.volumeClaimTemplates[0].spec.storageClassName = 'my-storage-class';
+        o.spec.volumeClaimTemplates[0].spec.resources.requests.storage = 2147483648;
+        o.spec.updateStrategy = { type: 'OnDelete' };
+        o.spec.podManagementPolicy = 'Parallel';
+      }),
+      'StatefulSet',
+    );
+    expect(s.spec.volumeClaimTemplates[0].spec.storageClassName).toBe('my-storage-class');
+    expect(s.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('2147483648');
+    expect(s.spec.updateStrategy).toEqual({ type: 'OnDelete' });
+    expect(s.spec.podManagementPolicy).toBe('Parallel');
+
+    const bare = only(
+      edited(WEB_STATEFULSET, (o) => {
+        delete o.spec.serviceName;
+        delete o.spec.volumeClaimTemplates;
+        o.spec.updateStrategy = { rollingUpdate: { partition: 2 } };
+      }),
+      'StatefulSet',
+    );
+    expect(bare.spec.serviceName).toBe('');
+    expect(bare.spec.volumeClaimTemplates).toEqual([]);
+    expect(bare.spec.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { partition: 2 } });
+  });
+
+  it('the pi Job: one completion, parallelism 1, backoffLimit 4 as written, NonIndexed, no selector yet', () => {
+    const j = only(PI_JOB, 'Job');
+    expect(j.apiVersion).toBe('batch/v1');
+    expect(j.spec).toMatchObject({
+      completions: 1,
+      parallelism: 1,
+      backoffLimit: 4,
+      completionMode: 'NonIndexed',
+      suspend: false,
+      activeDeadlineSeconds: null,
+      ttlSecondsAfterFinished: null,
+    });
+    expect(j.spec).not.toHaveProperty('selector');
+    expect(j.spec.template.metadata).toEqual({ labels: {}, annotations: {} });
+    expect(j.spec.template.spec.restartPolicy).toBe('Never');
+    expect(j.spec.template.spec.containers[0]).toMatchObject({ name: 'pi', image: 'perl:5.34.0' });
+    expect(j.billed).toEqual({ cpuMilli: 1000, memoryMi: 2048 });
+  });
+
+  it('a Job defaults backoffLimit to 6, and completions to null (a work queue) when only parallelism is set', () => {
+    const j = only(edited(PI_JOB, (o) => { delete o.spec.backoffLimit; o.spec.parallelism = 3; }), 'Job');
+    expect(j.spec.backoffLimit).toBe(6);
+    expect(j.spec.parallelism).toBe(3);
+    expect(j.spec.completions).toBeNull();
+  });
+
+  it('a Job with only completions gets parallelism 1; an Indexed one keeps its mode', () => {
+    const j = only(edited(PI_JOB, (o) => { o.spec.completions = 5; o.spec.completionMode = 'Indexed'; o.spec.ttlSecondsAfterFinished = 0; o.spec.activeDeadlineSeconds = 100; }), 'Job');
+    expect(j.spec).toMatchObject({ completions: 5, parallelism: 1, completionMode: 'Indexed', ttlSecondsAfterFinished: 0, activeDeadlineSeconds: 100 });
+  });
+
+  it('a Job with manualSelector: true keeps the selector it was given', () => {
+    const j = only(
+      edited(PI_JOB, (o) => {
+        o.spec.manualSelector = true;
+        o.spec.selector = { matchLabels: { app: 'pi' } };
+        o.spec.template.metadata = { labels: { app: 'pi' } };
+      }),
+      'Job',
+    );
+    expect(j.spec.selector).toEqual({ matchLabels: { app: 'pi' } });
+    expect(j.spec.manualSelector).toBe(true);
+  });
+
+  it('the hello CronJob: Allow, history 3 and 1, no deadline, UTC, the job template defaulted as a Job', () => {
+    const c = only(HELLO_CRONJOB, 'CronJob');
+    expect(c.apiVersion).toBe('batch/v1');
+    expect(c.spec).toMatchObject({
+      schedule: '* * * * *',
+      timeZone: null,
+      concurrencyPolicy: 'Allow',
+      suspend: false,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+      startingDeadlineSeconds: null,
+    });
+    expect(c.spec.jobTemplate.metadata).toEqual({ labels: {}, annotations: {} });
+    expect(c.spec.jobTemplate.spec).toMatchObject({ completions: 1, parallelism: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false });
+    expect(c.spec.jobTemplate.spec).not.toHaveProperty('selector');
+    expect(c.spec.jobTemplate.spec.template.spec.restartPolicy).toBe('OnFailure');
+    expect(c.spec.jobTemplate.spec.template.spec.containers[0]).toMatchObject({ name: 'hello', image: 'busybox:1.28', imagePullPolicy: 'IfNotPresent' });
+    expect(c.billed).toEqual({ cpuMilli: 1000, memoryMi: 2048 });
+  });
+
+  it('a CronJob in a time zone, billed at its job template pod', () => {
+    const c = only(
+      edited(HELLO_CRONJOB, (o) => {
+        o.spec.timeZone = 'Europe/Paris';
+        o.spec.concurrencyPolicy = 'Forbid';
+        o.spec.startingDeadlineSeconds = 0;
+        o.spec.jobTemplate.metadata = { labels: { team: 'a' } };
+        o.spec.jobTemplate.spec.template.spec.containers[0].resources = { requests: { cpu: 2, memory: '4Gi' } };
+      }),
+      'CronJob',
+    );
+    expect(c.spec.timeZone).toBe('Europe/Paris');
+    expect(c.spec.concurrencyPolicy).toBe('Forbid');
+    expect(c.spec.startingDeadlineSeconds).toBe(0);
+    expect(c.spec.jobTemplate.metadata.labels).toEqual({ team: 'a' });
+    expect(c.billed).toEqual({ cpuMilli: 2000, memoryMi: 4096 });
+  });
+
+  it('the nginx Pod: restartPolicy Always, grace 30, billed 1 core / 2 GiB; other policies as written', () => {
+    const p = only(NGINX_POD, 'Pod');
+    expect(p.apiVersion).toBe('v1');
+    expect(p.metadata).toEqual({ name: 'nginx', namespace: 'default', labels: {}, annotations: {} });
+    expect(p.spec).toEqual({
+      containers: [{ name: 'nginx', image: 'nginx:1.14.2', ports: [{ containerPort: 80 }] }],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+    });
+    expect(p.billed).toEqual({ cpuMilli: 1000, memoryMi: 2048 });
+    expect(only(edited(NGINX_POD, (o) => (o.spec.restartPolicy = 'Never')), 'Pod').spec.restartPolicy).toBe('Never');
+  });
+
+  it('a Pod sized by its EKS annotations, with a readiness probe', () => {
+    const p = only(
+      edited(NGINX_POD, (o) => {
+        o.metadata.annotations = { 'eks.tke.cloud.tencent.com/cpu': '4', 'eks.tke.cloud.tencent.com/mem': '8Gi', 'sim.nodeless.dev/boot-ms': '100' };
+        o.spec.containers[0].readinessProbe = { httpGet: { path: '/', port: 80 }, initialDelaySeconds: 0, periodSeconds: 1 };
+      }),
+      'Pod',
+    );
+    expect(p.billed).toEqual({ cpuMilli: 4000, memoryMi: 8192 });
+    expect(p.spec.containers[0].readinessProbe).toEqual({ httpGet: { path: '/', port: 80 }, initialDelaySeconds: 0, periodSeconds: 1 });
+  });
+
+  it('every kind in one manifest, each with its own source', () => {
+    const { objects, errors } = parseManifest([NAMESPACE('default'), NGINX, WEB_STATEFULSET, PI_JOB, HELLO_CRONJOB, NGINX_POD].join('---\n'));
+    expect(errors).toEqual([]);
+    expect(objects.map((o) => [o.kind, o.source])).toEqual([
+      ['Namespace', ['manifest', '0']],
+      ['Deployment', ['manifest', '1']],
+      ['StatefulSet', ['manifest', '2']],
+      ['Job', ['manifest', '3']],
+      ['CronJob', ['manifest', '4']],
+      ['Pod', ['manifest', '5']],
+    ]);
+  });
+});
+
+interface BadCase {
+  name: string;
+  base: string;
+  edit: (o: Obj) => void;
+  errors: Array<{ code: string; field: string[]; message?: string | RegExp }>;
+}
+
+const at = (...path: string[]) => ['manifest', '0', ...path];
+
+const badCases: BadCase[] = [
+  // Deployment
+  {
+    name: 'a Deployment strategy type other than Recreate or RollingUpdate',
+    base: NGINX,
+    edit: (o) => (o.spec.strategy = { type: 'Blue' }),
+    errors: [{ code: 'UNSUPPORTED_VALUE', field: at('spec', 'strategy', 'type'), message: 'spec.strategy.type: Unsupported value: "Blue": supported values: "Recreate", "RollingUpdate"' }],
+  },
+  {
+    name: 'a rollingUpdate under a Recreate strategy',
+    base: NGINX,
+    edit: (o) => (o.spec.strategy = { type: 'Recreate', rollingUpdate: { maxSurge: 1 } }),
+    errors: [{ code: 'FORBIDDEN', field: at('spec', 'strategy', 'rollingUpdate'), message: "spec.strategy.rollingUpdate: Forbidden: may not be specified when strategy `type` is 'Recreate'" }],
+  },
+  {
+    name: 'maxSurge that is neither a count nor a percentage, and a negative maxUnavailable',
+    base: NGINX,
+    edit: (o) => (o.spec.strategy = { rollingUpdate: { maxSurge: 'lots', maxUnavailable: -1 } }),
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'strategy', 'rollingUpdate', 'maxSurge'), message: /^spec\.strategy\.rollingUpdate\.maxSurge: Invalid value: "lots": a valid percent string must be/ },
+      { code: 'INVALID_VALUE', field: at('spec', 'strategy', 'rollingUpdate', 'maxUnavailable'), message: /Invalid value: -1: must be greater than or equal to 0$/ },
+    ],
+  },
+  {
+    name: 'maxUnavailable over 100%',
+    base: NGINX,
+    edit: (o) => (o.spec.strategy = { rollingUpdate: { maxUnavailable: '120%' } }),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'strategy', 'rollingUpdate', 'maxUnavailable'), message: 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: "120%": must not be greater than 100%' }],
+  },
+  {
+    name: 'maxSurge and maxUnavailable both 0',
+    base: NGINX,
+    edit: (o) => (o.spec.strategy = { rollingUpdate: { maxSurge: '0%', maxUnavailable: 0 } }),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'strategy', 'rollingUpdate', 'maxUnavailable'), message: 'spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0: may not be 0 when `maxSurge` is 0' }],
+  },
+  {
+    name: 'a progress deadline not above minReadySeconds',
+    base: NGINX,
+    edit: (o) => { o.spec.minReadySeconds = 30; o.spec.progressDeadlineSeconds = 30; },
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'progressDeadlineSeconds'), message: 'spec.progressDeadlineSeconds: Invalid value: 30: must be greater than minReadySeconds' }],
+  },
+  {
+    name: 'a minReadySeconds above the default progress deadline',
+    base: NGINX,
+    edit: (o) => { o.spec.minReadySeconds = 600; },
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'progressDeadlineSeconds') }],
+  },
+  {
+    name: 'negative revisionHistoryLimit and minReadySeconds, and paused not a boolean',
+    base: NGINX,
+    edit: (o) => { o.spec.revisionHistoryLimit = -1; o.spec.minReadySeconds = -2; o.spec.paused = 'yes'; },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'minReadySeconds') },
+      { code: 'INVALID_VALUE', field: at('spec', 'revisionHistoryLimit'), message: 'spec.revisionHistoryLimit: Invalid value: -1: must be greater than or equal to 0' },
+      { code: 'INVALID_VALUE', field: at('spec', 'paused'), message: 'spec.paused: Invalid value: "yes": must be true or false' },
+    ],
+  },
+  {
+    name: 'a Deployment pod that does not restart Always',
+    base: NGINX,
+    edit: (o) => (o.spec.template.spec.restartPolicy = 'Never'),
+    errors: [{ code: 'UNSUPPORTED_VALUE', field: at('spec', 'template', 'spec', 'restartPolicy'), message: 'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"' }],
+  },
+  {
+    name: 'activeDeadlineSeconds on a Deployment pod',
+    base: NGINX,
+    edit: (o) => (o.spec.template.spec.activeDeadlineSeconds = 60),
+    errors: [{ code: 'FORBIDDEN', field: at('spec', 'template', 'spec', 'activeDeadlineSeconds') }],
+  },
+  {
+    name: 'a negative or fractional grace period, and bad probe timings',
+    base: NGINX,
+    edit: (o) => {
+      o.spec.template.spec.terminationGracePeriodSeconds = -1;
+      o.spec.template.spec.containers[0].readinessProbe = { initialDelaySeconds: -5, periodSeconds: 0 };
+      o.spec.template.spec.containers[0].livenessProbe = { initialDelaySeconds: 1.5 };
+    },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'template', 'spec', 'containers', '0', 'readinessProbe', 'initialDelaySeconds'), message: 'spec.template.spec.containers[0].readinessProbe.initialDelaySeconds: Invalid value: -5: must be greater than or equal to 0' },
+      { code: 'INVALID_VALUE', field: at('spec', 'template', 'spec', 'containers', '0', 'readinessProbe', 'periodSeconds'), message: 'spec.template.spec.containers[0].readinessProbe.periodSeconds: Invalid value: 0: must be greater than or equal to 1' },
+      { code: 'INVALID_VALUE', field: at('spec', 'template', 'spec', 'containers', '0', 'livenessProbe', 'initialDelaySeconds'), message: /must be an integer$/ },
+      { code: 'INVALID_VALUE', field: at('spec', 'template', 'spec', 'terminationGracePeriodSeconds'), message: 'spec.template.spec.terminationGracePeriodSeconds: Invalid value: -1: must be greater than or equal to 0' },
+    ],
+  },
+  {
+    name: 'an unknown simulator annotation on a Deployment template',
+    base: NGINX,
+    edit: (o) => (o.spec.template.metadata.annotations = { 'sim.nodeless.dev/boot-seconds': '3' }),
+    errors: [{ code: 'INVALID_ANNOTATION', field: at('spec', 'template', 'metadata', 'annotations', 'sim.nodeless.dev/boot-seconds'), message: /^spec\.template\.metadata\.annotations\[sim\.nodeless\.dev\/boot-seconds\]: Unsupported value/ }],
+  },
+
+  // StatefulSet
+  {
+    name: 'a StatefulSet whose selector does not match its template',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.spec.selector.matchLabels = { app: 'web' }),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'template', 'metadata', 'labels'), message: 'spec.template.metadata.labels: Invalid value: {"app":"nginx"}: `selector` does not match template `labels`' }],
+  },
+  {
+    name: 'a StatefulSet without a selector, or with an empty one',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.spec.selector = { matchLabels: {} }),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'selector', 'matchLabels'), message: 'spec.selector.matchLabels: Invalid value: {}: empty selector is invalid for statefulset' }],
+  },
+  {
+    name: 'a StatefulSet name that is not a DNS-1123 label',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.metadata.name = 'web.v1'),
+    errors: [{ code: 'INVALID_VALUE', field: at('metadata', 'name'), message: /RFC 1123 label/ }],
+  },
+  {
+    name: 'negative StatefulSet replicas, a serviceName that is not a name, an unknown pod management policy',
+    base: WEB_STATEFULSET,
+    edit: (o) => { o.spec.replicas = -1; o.spec.serviceName = 'Nginx_Svc'; o.spec.podManagementPolicy = 'Fast'; },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'replicas'), message: 'spec.replicas: Invalid value: -1: must be greater than or equal to 0' },
+      { code: 'INVALID_VALUE', field: at('spec', 'serviceName') },
+      { code: 'UNSUPPORTED_VALUE', field: at('spec', 'podManagementPolicy'), message: 'spec.podManagementPolicy: Unsupported value: "Fast": supported values: "OrderedReady", "Parallel"' },
+    ],
+  },
+  {
+    name: 'an unknown StatefulSet update strategy',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.spec.updateStrategy = { type: 'Blue' }),
+    errors: [{ code: 'UNSUPPORTED_VALUE', field: at('spec', 'updateStrategy', 'type'), message: 'spec.updateStrategy.type: Unsupported value: "Blue": supported values: "OnDelete", "RollingUpdate"' }],
+  },
+  {
+    name: 'a rollingUpdate under OnDelete',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.spec.updateStrategy = { type: 'OnDelete', rollingUpdate: { partition: 1 } }),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'updateStrategy', 'rollingUpdate'), message: /only allowed for updateStrategy 'RollingUpdate'$/ }],
+  },
+  {
+    name: 'a negative partition',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: -1 } }),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'updateStrategy', 'rollingUpdate', 'partition') }],
+  },
+  {
+    name: 'a StatefulSet pod that restarts OnFailure',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.spec.template.spec.restartPolicy = 'OnFailure'),
+    errors: [{ code: 'UNSUPPORTED_VALUE', field: at('spec', 'template', 'spec', 'restartPolicy'), message: 'spec.template.spec.restartPolicy: Unsupported value: "OnFailure": supported values: "Always"' }],
+  },
+  {
+    name: 'claim templates without a name, with a bad name, and with the same name twice',
+    base: WEB_STATEFULSET,
+    edit: (o) => {
+      const claim = o.spec.volumeClaimTemplates[0];
+      o.spec.volumeClaimTemplates = [
+        { ...claim, metadata: {} },
+        { ...claim, metadata: { name: 'Data_1' } },
+        claim,
+        { ...claim },
+      ];
+    },
+    errors: [
+      { code: 'REQUIRED', field: at('spec', 'volumeClaimTemplates', '0', 'metadata', 'name') },
+      { code: 'INVALID_VALUE', field: at('spec', 'volumeClaimTemplates', '1', 'metadata', 'name'), message: /RFC 1123 label/ },
+      { code: 'DUPLICATE', field: at('spec', 'volumeClaimTemplates', '3', 'metadata', 'name'), message: 'spec.volumeClaimTemplates[3].metadata.name: Duplicate value: "www"' },
+    ],
+  },
+  {
+    name: 'claim templates without access modes, with an unknown one, or ReadWriteOncePod with another',
+    base: WEB_STATEFULSET,
+    edit: (o) => {
+      const claim = o.spec.volumeClaimTemplates[0];
+      o.spec.volumeClaimTemplates = [
+        { metadata: { name: 'a' }, spec: { ...claim.spec, accessModes: [] } },
+        { metadata: { name: 'b' }, spec: { ...claim.spec, accessModes: ['ReadWriteSometimes'] } },
+        { metadata: { name: 'c' }, spec: { ...claim.spec, accessModes: ['ReadWriteOncePod', 'ReadOnlyMany'] } },
+      ];
+    },
+    errors: [
+      { code: 'REQUIRED', field: at('spec', 'volumeClaimTemplates', '0', 'spec', 'accessModes'), message: 'spec.volumeClaimTemplates[0].spec.accessModes: Required value: at least 1 access mode is required' },
+      {
+        code: 'UNSUPPORTED_VALUE',
+        field: at('spec', 'volumeClaimTemplates', '1', 'spec', 'accessModes', '0'),
+        message: 'spec.volumeClaimTemplates[1].spec.accessModes[0]: Unsupported value: "ReadWriteSometimes": supported values: "ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"',
+      },
+      { code: 'FORBIDDEN', field: at('spec', 'volumeClaimTemplates', '2', 'spec', 'accessModes') },
+    ],
+  },
+  {
+    name: 'claim templates without a storage request, with a malformed one, or zero',
+    base: WEB_STATEFULSET,
+    edit: (o) => {
+      const modes = ['ReadWriteOnce'];
+      o.spec.volumeClaimTemplates = [
+        { metadata: { name: 'a' }, spec: { accessModes: modes } },
+        { metadata: { name: 'b' }, spec: { accessModes: modes, resources: { requests: {} } } },
+        { metadata: { name: 'c' }, spec: { accessModes: modes, resources: { requests: { storage: '1Gb' } } } },
+        { metadata: { name: 'd' }, spec: { accessModes: modes, resources: { requests: { storage: '0' } } } },
+        { metadata: { name: 'e' }, spec: { accessModes: modes, resources: { requests: { storage: '-1Gi' } } } },
+      ];
+    },
+    errors: [
+      { code: 'REQUIRED', field: at('spec', 'volumeClaimTemplates', '0', 'spec', 'resources') },
+      { code: 'REQUIRED', field: at('spec', 'volumeClaimTemplates', '1', 'spec', 'resources', 'requests', 'storage') },
+      { code: 'INVALID_QUANTITY', field: at('spec', 'volumeClaimTemplates', '2', 'spec', 'resources', 'requests', 'storage'), message: /Invalid value: "1Gb": must be a quantity/ },
+      { code: 'INVALID_VALUE', field: at('spec', 'volumeClaimTemplates', '3', 'spec', 'resources', 'requests', 'storage'), message: /Invalid value: "0": must be greater than zero$/ },
+      { code: 'INVALID_VALUE', field: at('spec', 'volumeClaimTemplates', '4', 'spec', 'resources', 'requests', 'storage') },
+    ],
+  },
+  {
+    name: 'a claim template without a spec',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.spec.volumeClaimTemplates = [{ metadata: { name: 'x' } }]),
+    errors: [{ code: 'REQUIRED', field: at('spec', 'volumeClaimTemplates', '0', 'spec') }],
+  },
+  {
+    name: 'volumeClaimTemplates that is not a list',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.spec.volumeClaimTemplates = { www: {} }),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'volumeClaimTemplates') }],
+  },
+  {
+    name: 'a bad simulator annotation on a StatefulSet template',
+    base: WEB_STATEFULSET,
+    edit: (o) => (o.spec.template.metadata.annotations = { 'sim.nodeless.dev/pull-ms': 'slow' }),
+    errors: [{ code: 'INVALID_ANNOTATION', field: at('spec', 'template', 'metadata', 'annotations', 'sim.nodeless.dev/pull-ms') }],
+  },
+
+  // Job
+  {
+    name: 'a Job pod without a restartPolicy',
+    base: PI_JOB,
+    edit: (o) => delete o.spec.template.spec.restartPolicy,
+    errors: [{ code: 'REQUIRED', field: at('spec', 'template', 'spec', 'restartPolicy'), message: 'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"' }],
+  },
+  {
+    name: 'a Job pod that restarts Always',
+    base: PI_JOB,
+    edit: (o) => (o.spec.template.spec.restartPolicy = 'Always'),
+    errors: [{ code: 'UNSUPPORTED_VALUE', field: at('spec', 'template', 'spec', 'restartPolicy'), message: 'spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"' }],
+  },
+  {
+    name: 'negative Job counts, a zero deadline and a negative TTL',
+    base: PI_JOB,
+    edit: (o) => {
+      o.spec.parallelism = -1;
+      o.spec.completions = -1;
+      o.spec.backoffLimit = -1;
+      o.spec.activeDeadlineSeconds = 0;
+      o.spec.ttlSecondsAfterFinished = -1;
+    },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'parallelism'), message: 'spec.parallelism: Invalid value: -1: must be greater than or equal to 0' },
+      { code: 'INVALID_VALUE', field: at('spec', 'completions') },
+      { code: 'INVALID_VALUE', field: at('spec', 'backoffLimit') },
+      { code: 'INVALID_VALUE', field: at('spec', 'activeDeadlineSeconds'), message: 'spec.activeDeadlineSeconds: Invalid value: 0: must be greater than 0' },
+      { code: 'INVALID_VALUE', field: at('spec', 'ttlSecondsAfterFinished') },
+    ],
+  },
+  {
+    name: 'an unknown completion mode',
+    base: PI_JOB,
+    edit: (o) => (o.spec.completionMode = 'Sometimes'),
+    errors: [{ code: 'UNSUPPORTED_VALUE', field: at('spec', 'completionMode'), message: 'spec.completionMode: Unsupported value: "Sometimes": supported values: "NonIndexed", "Indexed"' }],
+  },
+  {
+    name: 'an Indexed Job without completions',
+    base: PI_JOB,
+    edit: (o) => { o.spec.completionMode = 'Indexed'; o.spec.parallelism = 2; },
+    errors: [{ code: 'REQUIRED', field: at('spec', 'completions'), message: 'spec.completions: Required value: when completion mode is Indexed' }],
+  },
+  {
+    name: 'a Job selector without manualSelector',
+    base: PI_JOB,
+    edit: (o) => (o.spec.selector = { matchLabels: { app: 'pi' } }),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'selector'), message: /^spec\.selector: Invalid value: \{"matchLabels":\{"app":"pi"\}\}: `selector` will be auto-generated/ }],
+  },
+  {
+    name: 'manualSelector without a selector',
+    base: PI_JOB,
+    edit: (o) => (o.spec.manualSelector = true),
+    errors: [{ code: 'REQUIRED', field: at('spec', 'selector') }],
+  },
+  {
+    name: 'a manual Job selector that does not match the template',
+    base: PI_JOB,
+    edit: (o) => { o.spec.manualSelector = true; o.spec.selector = { matchLabels: { app: 'pi' } }; },
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'template', 'metadata', 'labels'), message: /`selector` does not match template `labels`$/ }],
+  },
+  {
+    name: 'suspend and manualSelector that are not booleans',
+    base: PI_JOB,
+    edit: (o) => { o.spec.suspend = 'no'; o.spec.manualSelector = 1; },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'suspend') },
+      { code: 'INVALID_VALUE', field: at('spec', 'manualSelector') },
+    ],
+  },
+  {
+    name: 'a Job without a template',
+    base: PI_JOB,
+    edit: (o) => delete o.spec.template,
+    errors: [{ code: 'REQUIRED', field: at('spec', 'template') }],
+  },
+
+  // CronJob
+  {
+    name: 'a CronJob without a schedule',
+    base: HELLO_CRONJOB,
+    edit: (o) => delete o.spec.schedule,
+    errors: [{ code: 'REQUIRED', field: at('spec', 'schedule'), message: 'spec.schedule: Required value' }],
+  },
+  {
+    name: 'a schedule that is not cron syntax',
+    base: HELLO_CRONJOB,
+    edit: (o) => (o.spec.schedule = 'every minute'),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'schedule'), message: /^spec\.schedule: Invalid value: "every minute": / }],
+  },
+  {
+    name: 'an unknown time zone',
+    base: HELLO_CRONJOB,
+    edit: (o) => (o.spec.timeZone = 'Mars/Olympus_Mons'),
+    errors: [{ code: 'INVALID_VALUE', field: at('spec', 'timeZone'), message: /^spec\.timeZone: Invalid value: "Mars\/Olympus_Mons": / }],
+  },
+  {
+    name: 'an unknown concurrency policy and negative deadlines and history limits',
+    base: HELLO_CRONJOB,
+    edit: (o) => {
+      o.spec.concurrencyPolicy = 'Sometimes';
+      o.spec.startingDeadlineSeconds = -1;
+      o.spec.successfulJobsHistoryLimit = -1;
+      o.spec.failedJobsHistoryLimit = -1;
+    },
+    errors: [
+      { code: 'UNSUPPORTED_VALUE', field: at('spec', 'concurrencyPolicy'), message: 'spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"' },
+      { code: 'INVALID_VALUE', field: at('spec', 'startingDeadlineSeconds') },
+      { code: 'INVALID_VALUE', field: at('spec', 'successfulJobsHistoryLimit') },
+      { code: 'INVALID_VALUE', field: at('spec', 'failedJobsHistoryLimit') },
+    ],
+  },
+  {
+    name: 'a CronJob without a job template',
+    base: HELLO_CRONJOB,
+    edit: (o) => delete o.spec.jobTemplate,
+    errors: [{ code: 'REQUIRED', field: at('spec', 'jobTemplate') }],
+  },
+  {
+    name: 'a selector or manualSelector in the job template',
+    base: HELLO_CRONJOB,
+    edit: (o) => { o.spec.jobTemplate.spec.selector = { matchLabels: { a: 'b' } }; o.spec.jobTemplate.spec.manualSelector = true; },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'jobTemplate', 'spec', 'selector'), message: 'spec.jobTemplate.spec.selector: Invalid value: {"matchLabels":{"a":"b"}}: `selector` will be auto-generated' },
+      { code: 'UNSUPPORTED_VALUE', field: at('spec', 'jobTemplate', 'spec', 'manualSelector'), message: 'spec.jobTemplate.spec.manualSelector: Unsupported value: true: supported values: "nil", "false"' },
+    ],
+  },
+  {
+    name: 'job template fields validated as a Job, under spec.jobTemplate.spec',
+    base: HELLO_CRONJOB,
+    edit: (o) => { o.spec.jobTemplate.spec.backoffLimit = -1; o.spec.jobTemplate.spec.template.spec.restartPolicy = 'Always'; },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'jobTemplate', 'spec', 'backoffLimit'), message: 'spec.jobTemplate.spec.backoffLimit: Invalid value: -1: must be greater than or equal to 0' },
+      { code: 'UNSUPPORTED_VALUE', field: at('spec', 'jobTemplate', 'spec', 'template', 'spec', 'restartPolicy') },
+    ],
+  },
+  {
+    name: 'simulator annotations and resources in the job template pod',
+    base: HELLO_CRONJOB,
+    edit: (o) => {
+      o.spec.jobTemplate.spec.template.metadata = { annotations: { 'sim.nodeless.dev/exit-code': '300' } };
+      o.spec.jobTemplate.spec.template.spec.containers[0].resources = { requests: { cpu: '12q' } };
+    },
+    errors: [
+      { code: 'INVALID_ANNOTATION', field: at('spec', 'jobTemplate', 'spec', 'template', 'metadata', 'annotations', 'sim.nodeless.dev/exit-code'), message: /^spec\.jobTemplate\.spec\.template\.metadata\.annotations\[sim\.nodeless\.dev\/exit-code\]: Invalid value: "300"/ },
+      { code: 'INVALID_QUANTITY', field: at('spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', '0', 'resources', 'requests', 'cpu') },
+    ],
+  },
+  {
+    name: 'a CronJob name longer than 52 characters',
+    base: HELLO_CRONJOB,
+    edit: (o) => (o.metadata.name = 'a'.repeat(53)),
+    errors: [{ code: 'INVALID_VALUE', field: at('metadata', 'name'), message: /must be no more than 52 characters$/ }],
+  },
+
+  // Pod
+  {
+    name: 'a Pod restartPolicy that does not exist',
+    base: NGINX_POD,
+    edit: (o) => (o.spec.restartPolicy = 'Sometimes'),
+    errors: [{ code: 'UNSUPPORTED_VALUE', field: at('spec', 'restartPolicy'), message: 'spec.restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"' }],
+  },
+  {
+    name: 'a Pod without a spec',
+    base: NGINX_POD,
+    edit: (o) => delete o.spec,
+    errors: [{ code: 'REQUIRED', field: at('spec') }],
+  },
+  {
+    name: 'a Pod without containers, with an invalid name',
+    base: NGINX_POD,
+    edit: (o) => { o.spec.containers = []; o.metadata.name = 'Nginx'; },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('metadata', 'name') },
+      { code: 'REQUIRED', field: at('spec', 'containers'), message: 'spec.containers: Required value: a pod needs at least one container' },
+    ],
+  },
+  {
+    name: 'Pod containers with the same name and a missing image',
+    base: NGINX_POD,
+    edit: (o) => o.spec.containers.push({ name: 'nginx' }),
+    errors: [
+      { code: 'DUPLICATE', field: at('spec', 'containers', '1', 'name') },
+      { code: 'REQUIRED', field: at('spec', 'containers', '1', 'image') },
+    ],
+  },
+  {
+    name: 'a zero activeDeadlineSeconds and negative grace on a Pod',
+    base: NGINX_POD,
+    edit: (o) => { o.spec.activeDeadlineSeconds = 0; o.spec.terminationGracePeriodSeconds = -3; },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'terminationGracePeriodSeconds') },
+      { code: 'INVALID_VALUE', field: at('spec', 'activeDeadlineSeconds'), message: 'spec.activeDeadlineSeconds: Invalid value: 0: must be greater than 0' },
+    ],
+  },
+  {
+    name: 'Pod simulator and EKS annotations, at metadata.annotations',
+    base: NGINX_POD,
+    edit: (o) => (o.metadata.annotations = { 'sim.nodeless.dev/never-ready': 'maybe', 'eks.tke.cloud.tencent.com/cpu': '2', 'eks.tke.cloud.tencent.com/mem': '4G' }),
+    errors: [
+      { code: 'INVALID_ANNOTATION', field: at('metadata', 'annotations', 'sim.nodeless.dev/never-ready'), message: 'metadata.annotations[sim.nodeless.dev/never-ready]: Invalid value: "maybe": must be "true" or "false"' },
+      { code: 'INVALID_ANNOTATION', field: at('metadata', 'annotations', 'eks.tke.cloud.tencent.com/mem') },
+    ],
+  },
+  {
+    name: 'a Pod resource request that is not a quantity',
+    base: NGINX_POD,
+    edit: (o) => (o.spec.containers[0].resources = { limits: { memory: 'lots' } }),
+    errors: [{ code: 'INVALID_QUANTITY', field: at('spec', 'containers', '0', 'resources', 'limits', 'memory'), message: /^spec\.containers\[0\]\.resources\.limits\.memory: Invalid value: "lots"/ }],
+  },
+  {
+    name: 'a Pod larger than any supported spec',
+    base: NGINX_POD,
+    edit: (o) => (o.spec.containers[0].resources = { requests: { memory: '100Gi' } }),
+    errors: [{ code: 'SPEC_TOO_LARGE', field: at('spec', 'containers') }],
+  },
+];
+
+describe('parseManifest refuses', () => {
+  for (const tc of badCases) {
+    it(tc.name, () => {
+      const { objects, errors } = parseManifest(edited(tc.base, tc.edit));
+      expect(errors.map((e) => ({ code: e.code, field: e.field }))).toEqual(tc.errors.map((e) => ({ code: e.code, field: e.field })));
+      tc.errors.forEach((e, i) => {
+        if (typeof e.message === 'string') expect(errors[i].message).toBe(e.message);
+        else if (e.message) expect(errors[i].message).toMatch(e.message);
+      });
+      expect(objects).toEqual([]);
+    });
+  }
 });

@@ -1,7 +1,9 @@
 /**
  * Parses and validates the YAML a user submits (one or more documents, or a `kind: List`)
- * into the objects this platform runs: Namespaces and Deployments. Each Deployment gets the
- * billed pod spec its pods will run at.
+ * into the objects this platform runs: Namespaces, Deployments, StatefulSets, Jobs, CronJobs
+ * and bare Pods. Workload specs are validated and defaulted the way Kubernetes does it
+ * (apps/v1, batch/v1 and core/v1 defaults), and each workload gets the billed pod spec its
+ * pods will run at.
  *
  * Every problem found is reported, across all documents, with a field path
  * `[...fieldPrefix, '<documentIndex>', ...pathInsideObject]` and a kubectl-style message
@@ -16,7 +18,25 @@ import {
   validateLabelKey,
   validateLabelValue,
 } from './names';
+import { isNegative, isZero, parseQuantityValue } from './quantity';
+import { parseSimAnnotations } from './simulation';
 import { sizePod, type BilledSpec, type ContainerLike } from './sizing';
+import { validateSchedule } from './workloads/cronjob';
+import type {
+  ContainerSpec,
+  CronJobSpec,
+  DeploymentSpec,
+  IntOrPercent,
+  JobSpecTemplate,
+  JobTemplateSpec,
+  PodSpec,
+  PodTemplate,
+  RestartPolicy,
+  StatefulSetSpec,
+  VolumeClaimTemplate,
+} from './workloads/specs';
+
+export type { ContainerSpec, DeploymentSpec, PodTemplate } from './workloads/specs';
 
 export interface UserError {
   field: string[];
@@ -29,28 +49,29 @@ export interface ObjectMeta {
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
-export interface ContainerSpec {
-  name: string;
-  image: string;
-  [k: string]: unknown;
-}
-export interface PodTemplate {
-  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
-  spec: { containers: ContainerSpec[]; initContainers?: ContainerSpec[]; [k: string]: unknown };
-}
-export interface DeploymentSpec {
-  replicas: number;
-  selector: { matchLabels: Record<string, string> };
-  template: PodTemplate;
-  [k: string]: unknown;
-}
+
+/**
+ * A Job as applied. The selector (and the `batch.kubernetes.io/controller-uid` / `job-name`
+ * template labels it selects) are generated when the Job is created, from its uid, unless
+ * `manualSelector: true`, in which case the user's selector is here.
+ */
+export type JobManifestSpec = JobSpecTemplate;
+
 export type ManifestObject = (
   | { apiVersion: 'v1'; kind: 'Namespace'; metadata: ObjectMeta }
   | { apiVersion: 'apps/v1'; kind: 'Deployment'; metadata: ObjectMeta; spec: DeploymentSpec; billed: BilledSpec }
+  | { apiVersion: 'apps/v1'; kind: 'StatefulSet'; metadata: ObjectMeta; spec: StatefulSetSpec; billed: BilledSpec }
+  | { apiVersion: 'batch/v1'; kind: 'Job'; metadata: ObjectMeta; spec: JobManifestSpec; billed: BilledSpec }
+  /** billed: the pod of the job template. */
+  | { apiVersion: 'batch/v1'; kind: 'CronJob'; metadata: ObjectMeta; spec: CronJobSpec; billed: BilledSpec }
+  | { apiVersion: 'v1'; kind: 'Pod'; metadata: ObjectMeta; spec: PodSpec; billed: BilledSpec }
 ) & {
   /** Field path of the object in the input (`['manifest', '<document>']`, or `…, 'items', '<i>'` in a List). */
   source: string[];
 };
+
+/** Every kind that runs pods (everything but Namespace). */
+export type WorkloadObject = Exclude<ManifestObject, { kind: 'Namespace' }>;
 
 export interface ParseManifestOptions {
   /** Namespace for objects that do not name one. Defaults to 'default'. */
@@ -63,14 +84,23 @@ export interface ParseManifestOptions {
 export const SUPPORTED_KINDS: Readonly<Record<string, string>> = Object.freeze({
   Namespace: 'v1',
   Deployment: 'apps/v1',
+  StatefulSet: 'apps/v1',
+  Job: 'batch/v1',
+  CronJob: 'batch/v1',
+  Pod: 'v1',
 });
 
-/** Kinds Kubernetes users will reasonably try that are refused for now. */
+/** Kinds Kubernetes users will reasonably try that are refused (for now, or by design). */
 const NOT_YET_SUPPORTED: Readonly<Record<string, string>> = Object.freeze({
-  StatefulSet: 'StatefulSet is not supported yet',
-  Job: 'Job is not supported yet',
-  CronJob: 'CronJob is not supported yet',
-  Pod: 'bare Pods are not supported yet; wrap the pod in a Deployment (replicas: 1)',
+  ReplicaSet: 'ReplicaSets are managed by Deployments; apply a Deployment',
+  ReplicationController: 'ReplicationControllers are superseded by Deployments; apply a Deployment',
+  Service: 'Service is not supported yet',
+  ConfigMap: 'ConfigMap is not supported yet',
+  Secret: 'Secret is not supported yet',
+  Ingress: 'Ingress is not supported yet',
+  PersistentVolumeClaim: 'PersistentVolumeClaim is not supported yet; use volumeClaimTemplates in a StatefulSet',
+  HorizontalPodAutoscaler: 'HorizontalPodAutoscaler is not supported yet',
+  ServiceAccount: 'ServiceAccount is not supported yet',
 });
 
 const DAEMONSET_EXPLANATION =
@@ -79,6 +109,16 @@ const DAEMONSET_EXPLANATION =
 
 const INT32_MAX = 2147483647;
 const ANNOTATIONS_MAX_BYTES = 256 * 1024;
+/** A CronJob's name plus the 11-character suffix of its Jobs must stay a 63-character label. */
+const CRONJOB_NAME_MAX = 52;
+
+/** The labels the Job controller generates on a Job's pod template (and selects by). */
+export const JOB_GENERATED_LABELS: readonly string[] = Object.freeze([
+  'batch.kubernetes.io/controller-uid',
+  'batch.kubernetes.io/job-name',
+  'controller-uid',
+  'job-name',
+]);
 
 /**
  * Parses a manifest. `objects` holds only the objects that passed validation; `errors` holds
@@ -121,7 +161,6 @@ export function parseManifest(
       return;
     }
     v.document(value, base, `document ${d}`);
-    for (const error of validateSimAnnotations(value, base)) v.errors.push(error);
   });
 
   return { objects: v.objects, errors: v.errors };
@@ -150,26 +189,6 @@ export function findUnstorableText(value: unknown, path: string[]): string[] | n
   return null;
 }
 
-/** Annotations that script the simulated sandbox (README): whole milliseconds up to one hour. */
-export const SIM_ANNOTATIONS = ['sim.nodeless.dev/boot-ms', 'sim.nodeless.dev/stop-ms'];
-const SIM_MAX_MS = 3_600_000;
-
-function validateSimAnnotations(value: unknown, base: string[]): UserError[] {
-  const doc = value as { kind?: unknown; spec?: { template?: { metadata?: { annotations?: unknown } } } };
-  const annotations = doc?.spec?.template?.metadata?.annotations;
-  if (!isPlainObject(annotations)) return [];
-  const errors: UserError[] = [];
-  for (const key of SIM_ANNOTATIONS) {
-    const v = annotations[key];
-    if (v === undefined || typeof v !== 'string') continue; // absent, or already reported as not a string
-    if (!/^\d{1,7}$/.test(v) || Number(v) > SIM_MAX_MS) {
-      const field = [...base, 'spec', 'template', 'metadata', 'annotations', key];
-      errors.push({ field, code: 'INVALID_ANNOTATION', message: `${formatFieldPath(field.slice(base.length))}: Invalid value: "${v}": must be whole milliseconds from 0 to ${SIM_MAX_MS}` });
-    }
-  }
-  return errors;
-}
-
 /** Renders a field path the way kubectl does: `spec.template.spec.containers[0].image`. */
 export function formatFieldPath(path: readonly string[]): string {
   let out = '';
@@ -179,6 +198,22 @@ export function formatFieldPath(path: readonly string[]): string {
     else out += `[${seg}]`;
   }
   return out;
+}
+
+/** A value as kubectl shows it in "Invalid value: ..." messages, shortened when long. */
+export function renderValue(v: unknown): string {
+  let s: string;
+  if (typeof v === 'string') s = JSON.stringify(v);
+  else if (v === undefined) s = 'undefined';
+  else if (typeof v === 'number' || typeof v === 'boolean' || v === null) s = String(v);
+  else {
+    try {
+      s = JSON.stringify(v) ?? String(v);
+    } catch {
+      s = String(v);
+    }
+  }
+  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,25 +229,38 @@ function firstLine(e: unknown): string {
   return msg.split('\n')[0].trim().replace(/:$/, '');
 }
 
-/** A value as kubectl shows it in "Invalid value: ..." messages, shortened when long. */
-function renderValue(v: unknown): string {
-  let s: string;
-  if (typeof v === 'string') s = JSON.stringify(v);
-  else if (v === undefined) s = 'undefined';
-  else if (typeof v === 'number' || typeof v === 'boolean' || v === null) s = String(v);
-  else {
-    try {
-      s = JSON.stringify(v) ?? String(v);
-    } catch {
-      s = String(v);
-    }
-  }
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
-
 function isBlank(v: unknown): boolean {
   return v === undefined || v === null || v === '';
 }
+
+function isAbsent(v: unknown): v is undefined | null {
+  return v === undefined || v === null;
+}
+
+function supported(values: readonly string[]): string {
+  return values.map((s) => JSON.stringify(s)).join(', ');
+}
+
+/** "a", "a and b", "a, b and c". */
+function andList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+const PERCENT_RE = /^[0-9]+%$/;
+const PERCENT_MESSAGE =
+  "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
+
+const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
+
+/** Which restartPolicy values a pod may have, by what owns it. */
+type PodOwner = 'Deployment' | 'StatefulSet' | 'Job' | 'Pod';
+const RESTART_POLICIES: Record<PodOwner, readonly RestartPolicy[]> = {
+  Deployment: ['Always'],
+  StatefulSet: ['Always'],
+  Job: ['OnFailure', 'Never'],
+  Pod: ['Always', 'OnFailure', 'Never'],
+};
 
 class Validator {
   readonly errors: UserError[] = [];
@@ -227,6 +275,14 @@ class Validator {
   private add(path: Path, code: string, detail: string): void {
     const where = formatFieldPath(path);
     this.errors.push({ field: [...this.base, ...path], code, message: where ? `${where}: ${detail}` : detail });
+  }
+
+  private invalid(path: Path, value: unknown, detail: string): void {
+    this.add(path, 'INVALID_VALUE', `Invalid value: ${renderValue(value)}: ${detail}`);
+  }
+
+  private notSupported(path: Path, value: unknown, values: readonly string[]): void {
+    this.add(path, 'UNSUPPORTED_VALUE', `Unsupported value: ${renderValue(value)}: supported values: ${supported(values)}`);
   }
 
   document(value: unknown, base: Path, where: string): void {
@@ -297,21 +353,59 @@ class Validator {
     }
 
     // The rest is validated even after an apiVersion problem, so every error shows at once.
-    if (kind === 'Namespace') {
-      const metadata = this.metadata(value.metadata, [...path, 'metadata'], 'label', false);
-      this.checkDuplicate(kind, metadata, [...path, 'metadata', 'name'], where);
-      if (this.errors.length === before && metadata) {
-        this.objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata, source: [...this.base, ...path] });
-      }
-      return;
-    }
+    const source = [...this.base, ...path];
+    const metaPath = [...path, 'metadata'];
+    const specPath = [...path, 'spec'];
+    const ok = () => this.errors.length === before;
 
-    // Deployment
-    const metadata = this.metadata(value.metadata, [...path, 'metadata'], 'subdomain', true);
-    this.checkDuplicate(kind, metadata, [...path, 'metadata', 'name'], where);
-    const result = this.deploymentSpec(value.spec, [...path, 'spec']);
-    if (this.errors.length === before && metadata && result) {
-      this.objects.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata, spec: result.spec, billed: result.billed, source: [...this.base, ...path] });
+    switch (kind) {
+      case 'Namespace': {
+        const metadata = this.metadata(value.metadata, metaPath, 'label', false);
+        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
+        if (ok() && metadata) this.objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata, source });
+        return;
+      }
+      case 'Deployment': {
+        const metadata = this.metadata(value.metadata, metaPath, 'subdomain', true);
+        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
+        const r = this.deploymentSpec(value.spec, specPath);
+        if (ok() && metadata && r) this.objects.push({ apiVersion: 'apps/v1', kind, metadata, spec: r.spec, billed: r.billed, source });
+        return;
+      }
+      case 'StatefulSet': {
+        // StatefulSet pods are named <name>-<ordinal> and carry it as their hostname: a label.
+        const metadata = this.metadata(value.metadata, metaPath, 'label', true);
+        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
+        const r = this.statefulSetSpec(value.spec, specPath);
+        if (ok() && metadata && r) this.objects.push({ apiVersion: 'apps/v1', kind, metadata, spec: r.spec, billed: r.billed, source });
+        return;
+      }
+      case 'Job': {
+        const metadata = this.metadata(value.metadata, metaPath, 'subdomain', true);
+        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
+        const r = this.jobSpec(value.spec, specPath, 'Job');
+        if (ok() && metadata && r) this.objects.push({ apiVersion: 'batch/v1', kind, metadata, spec: r.spec, billed: r.billed, source });
+        return;
+      }
+      case 'CronJob': {
+        const metadata = this.metadata(value.metadata, metaPath, 'subdomain', true);
+        if (metadata && metadata.name.length > CRONJOB_NAME_MAX) {
+          this.invalid([...metaPath, 'name'], metadata.name, `must be no more than ${CRONJOB_NAME_MAX} characters`);
+        }
+        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
+        const r = this.cronJobSpec(value.spec, specPath);
+        if (ok() && metadata && r) this.objects.push({ apiVersion: 'batch/v1', kind, metadata, spec: r.spec, billed: r.billed, source });
+        return;
+      }
+      case 'Pod': {
+        const metadata = this.metadata(value.metadata, metaPath, 'subdomain', true);
+        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
+        const rawAnnotations = isPlainObject(value.metadata) ? value.metadata.annotations : undefined;
+        this.simAnnotations(rawAnnotations, [...metaPath, 'annotations']);
+        const r = this.podSpec(value.spec, specPath, path, rawAnnotations, 'Pod');
+        if (ok() && metadata && r) this.objects.push({ apiVersion: 'v1', kind, metadata, spec: r.spec, billed: r.billed, source });
+        return;
+      }
     }
   }
 
@@ -320,21 +414,19 @@ class Validator {
       this.add(path, 'UNSUPPORTED_KIND', `Unsupported value: "DaemonSet": ${DAEMONSET_EXPLANATION}`);
       return;
     }
-    const supported = Object.entries(SUPPORTED_KINDS)
-      .map(([k, api]) => `"${k}" (apiVersion ${api})`)
-      .join(' and ');
-    const notYet = NOT_YET_SUPPORTED[kind];
+    const kinds = andList(Object.entries(SUPPORTED_KINDS).map(([k, api]) => `"${k}" (apiVersion ${api})`));
     if (Object.prototype.hasOwnProperty.call(NOT_YET_SUPPORTED, kind)) {
-      this.add(path, 'UNSUPPORTED_KIND', `Unsupported value: ${renderValue(kind)}: ${notYet}; supported kinds are ${supported}`);
+      this.add(path, 'UNSUPPORTED_KIND', `Unsupported value: ${renderValue(kind)}: ${NOT_YET_SUPPORTED[kind]}; supported kinds are ${kinds}`);
       return;
     }
-    const near = Object.keys(SUPPORTED_KINDS).find((k) => k.toLowerCase() === kind.toLowerCase());
-    const hint = near ? ` (kinds are case-sensitive: did you mean "${near}"?)` : '';
-    this.add(
-      path,
-      'UNKNOWN_KIND',
-      `Unsupported value: ${renderValue(kind)}: unknown kind${hint}; supported kinds are ${supported}`,
-    );
+    // Case slips (`deployment`, `Cronjob`) and plurals (`pods`, `StatefulSets`).
+    const lower = kind.toLowerCase();
+    const near = Object.keys(SUPPORTED_KINDS).find((k) => {
+      const l = k.toLowerCase();
+      return l === lower || `${l}s` === lower;
+    });
+    const hint = near ? ` (kinds are singular and case-sensitive: did you mean "${near}"?)` : '';
+    this.add(path, 'UNKNOWN_KIND', `Unsupported value: ${renderValue(kind)}: unknown kind${hint}; supported kinds are ${kinds}`);
   }
 
   private checkDuplicate(kind: string, metadata: ObjectMeta | undefined, namePath: Path, where: string): void {
@@ -452,6 +544,15 @@ class Validator {
     return annotations;
   }
 
+  /** The `sim.nodeless.dev/` annotations that script the simulated sandbox (README). */
+  private simAnnotations(raw: unknown, path: Path): void {
+    if (!isPlainObject(raw)) return;
+    for (const e of parseSimAnnotations(raw).errors) this.add([...path, e.key], 'INVALID_ANNOTATION', e.message);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // scalar fields
+
   /** A required field that must be a mapping; reports REQUIRED or INVALID_VALUE otherwise. */
   private requireMapping(raw: unknown, path: Path): raw is Record<string, unknown> {
     if (raw === undefined || raw === null) {
@@ -465,42 +566,91 @@ class Validator {
     return true;
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Deployment spec
-
-  private deploymentSpec(raw: unknown, path: Path): { spec: DeploymentSpec; billed: BilledSpec } | undefined {
-    if (!this.requireMapping(raw, path)) return undefined;
-    const before = this.errors.length;
-
-    const replicas = this.replicas(raw.replicas, [...path, 'replicas']);
-    const matchLabels = this.selector(raw.selector, [...path, 'selector']);
-    const template = this.template(raw.template, [...path, 'template'], matchLabels);
-
-    if (this.errors.length > before || replicas === undefined || !matchLabels || !template) return undefined;
-    return {
-      spec: { ...raw, replicas, selector: { matchLabels }, template: template.template },
-      billed: template.billed,
-    };
-  }
-
-  private replicas(raw: unknown, path: Path): number | undefined {
-    if (raw === undefined || raw === null) return 1;
-    if (typeof raw !== 'number' || !Number.isInteger(raw)) {
-      this.add(path, 'INVALID_VALUE', `Invalid value: ${renderValue(raw)}: must be an integer`);
-      return undefined;
-    }
-    if (raw < 0) {
-      this.add(path, 'INVALID_VALUE', `Invalid value: ${renderValue(raw)}: must be greater than or equal to 0`);
-      return undefined;
-    }
-    if (raw > INT32_MAX) {
-      this.add(path, 'INVALID_VALUE', `Invalid value: ${renderValue(raw)}: must be less than or equal to ${INT32_MAX}`);
+  /** An optional mapping: {} when absent, undefined (reported) when not a mapping. */
+  private optionalMapping(raw: unknown, path: Path): Record<string, unknown> | undefined {
+    if (isAbsent(raw)) return {};
+    if (!isPlainObject(raw)) {
+      this.invalid(path, raw, 'must be a mapping');
       return undefined;
     }
     return raw;
   }
 
-  private selector(raw: unknown, path: Path): Record<string, string> | undefined {
+  /**
+   * An optional int32 field of at least `min`: null when absent, undefined (reported) when
+   * invalid. `minDetail` replaces the default "must be greater than or equal to <min>".
+   */
+  private int(raw: unknown, path: Path, min: number, minDetail?: string): number | null | undefined {
+    if (isAbsent(raw)) return null;
+    if (typeof raw !== 'number' || !Number.isInteger(raw)) {
+      this.invalid(path, raw, 'must be an integer');
+      return undefined;
+    }
+    if (raw < min) {
+      this.invalid(path, raw, minDetail ?? `must be greater than or equal to ${min}`);
+      return undefined;
+    }
+    if (raw > INT32_MAX) {
+      this.invalid(path, raw, `must be less than or equal to ${INT32_MAX}`);
+      return undefined;
+    }
+    return raw;
+  }
+
+  /** An optional boolean: null when absent, undefined (reported) when not true or false. */
+  private bool(raw: unknown, path: Path): boolean | null | undefined {
+    if (isAbsent(raw)) return null;
+    if (typeof raw !== 'boolean') {
+      this.invalid(path, raw, 'must be true or false');
+      return undefined;
+    }
+    return raw;
+  }
+
+  /** An optional enum: null when absent, undefined (reported) when not one of `values`. */
+  private oneOf<T extends string>(raw: unknown, path: Path, values: readonly T[]): T | null | undefined {
+    if (isBlank(raw)) return null;
+    if (typeof raw !== 'string' || !(values as readonly string[]).includes(raw)) {
+      this.notSupported(path, raw, values);
+      return undefined;
+    }
+    return raw as T;
+  }
+
+  /** An optional string: null when absent, undefined (reported) when not a string. */
+  private str(raw: unknown, path: Path): string | null | undefined {
+    if (isAbsent(raw)) return null;
+    if (typeof raw !== 'string') {
+      this.invalid(path, raw, 'must be a string');
+      return undefined;
+    }
+    return raw;
+  }
+
+  private replicas(raw: unknown, path: Path): number | undefined {
+    const n = this.int(raw, path, 0);
+    return n === null ? 1 : n;
+  }
+
+  /** An int or a percentage ("25%") that is not negative. */
+  private intOrPercent(raw: unknown, path: Path): IntOrPercent | undefined {
+    if (typeof raw === 'string') {
+      if (!PERCENT_RE.test(raw)) {
+        this.invalid(path, raw, PERCENT_MESSAGE);
+        return undefined;
+      }
+      return raw;
+    }
+    if (typeof raw === 'number') return this.int(raw, path, 0) ?? undefined;
+    this.invalid(path, raw, "must be an integer or percentage (e.g '5%')");
+    return undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // selectors, pod templates, pod specs
+
+  /** A required label selector with matchLabels; `owner` names the kind in the empty-selector message. */
+  private selector(raw: unknown, path: Path, owner: string): Record<string, string> | undefined {
     if (raw === undefined || raw === null) {
       this.add(path, 'REQUIRED', 'Required value');
       return undefined;
@@ -527,16 +677,21 @@ class Validator {
     if (this.errors.length > before) return undefined;
     if (Object.keys(labels).length === 0) {
       if (!hasExpressions) {
-        this.add([...path, 'matchLabels'], 'INVALID_VALUE', 'Invalid value: {}: empty selector is invalid for deployment');
+        this.add([...path, 'matchLabels'], 'INVALID_VALUE', `Invalid value: {}: empty selector is invalid for ${owner.toLowerCase()}`);
       }
       return undefined;
     }
     return hasExpressions ? undefined : labels;
   }
 
-  private template(
+  /**
+   * A pod template (`metadata` with labels and annotations, and a pod `spec`). With
+   * `matchLabels`, the template labels must carry them.
+   */
+  private podTemplate(
     raw: unknown,
     path: Path,
+    owner: PodOwner,
     matchLabels: Record<string, string> | undefined,
   ): { template: PodTemplate; billed: BilledSpec } | undefined {
     if (!this.requireMapping(raw, path)) return undefined;
@@ -553,6 +708,7 @@ class Validator {
       labels = this.labels(rawMeta.labels, [...metaPath, 'labels']);
       annotations = this.annotations(rawMeta.annotations, [...metaPath, 'annotations']);
       rawAnnotations = rawMeta.annotations;
+      this.simAnnotations(rawAnnotations, [...metaPath, 'annotations']);
     }
     if (matchLabels) {
       const matches = Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
@@ -565,44 +721,72 @@ class Validator {
       }
     }
 
-    const specPath = [...path, 'spec'];
-    const podSpec = raw.spec;
-    if (podSpec === undefined || podSpec === null) {
-      this.add(specPath, 'REQUIRED', 'Required value');
-      return undefined;
-    }
-    if (!isPlainObject(podSpec)) {
-      this.add(specPath, 'INVALID_VALUE', `Invalid value: ${renderValue(podSpec)}: must be a mapping`);
-      return undefined;
-    }
+    const pod = this.podSpec(raw.spec, [...path, 'spec'], path, rawAnnotations, owner);
+    if (!pod || this.errors.length > before) return undefined;
+    return { template: { metadata: { labels, annotations }, spec: pod.spec }, billed: pod.billed };
+  }
+
+  /**
+   * A pod spec at `path`; `podPath` is the pod's own root (the template, or the bare Pod), where
+   * sizing errors (`spec.containers`, `metadata.annotations[...]`) are placed. Defaults
+   * restartPolicy (Always; a Job's must be written) and terminationGracePeriodSeconds (30).
+   */
+  private podSpec(
+    raw: unknown,
+    path: Path,
+    podPath: Path,
+    rawAnnotations: unknown,
+    owner: PodOwner,
+  ): { spec: PodSpec; billed: BilledSpec } | undefined {
+    if (!this.requireMapping(raw, path)) return undefined;
+    const before = this.errors.length;
 
     const names = new Set<string>();
-    const containers = this.containers(podSpec.containers, [...specPath, 'containers'], names, true);
-    const hasInit = podSpec.initContainers !== undefined && podSpec.initContainers !== null;
-    const initContainers = hasInit
-      ? this.containers(podSpec.initContainers, [...specPath, 'initContainers'], names, false)
-      : undefined;
-    if (!containers || (hasInit && !initContainers)) return undefined;
+    const containers = this.containers(raw.containers, [...path, 'containers'], names, true);
+    const hasInit = !isAbsent(raw.initContainers);
+    const initContainers = hasInit ? this.containers(raw.initContainers, [...path, 'initContainers'], names, false) : undefined;
 
+    const allowed = RESTART_POLICIES[owner];
+    const rpPath = [...path, 'restartPolicy'];
+    let restartPolicy: RestartPolicy | undefined;
+    if (isBlank(raw.restartPolicy)) {
+      if (owner === 'Job') this.add(rpPath, 'REQUIRED', `Required value: valid values: ${supported(allowed)}`);
+      else restartPolicy = 'Always';
+    } else {
+      restartPolicy = this.oneOf(raw.restartPolicy, rpPath, allowed) ?? undefined;
+    }
+
+    const grace = this.int(raw.terminationGracePeriodSeconds, [...path, 'terminationGracePeriodSeconds'], 0);
+
+    const adsPath = [...path, 'activeDeadlineSeconds'];
+    if (!isAbsent(raw.activeDeadlineSeconds)) {
+      if (owner === 'Deployment' || owner === 'StatefulSet') {
+        this.add(adsPath, 'FORBIDDEN', `Forbidden: activeDeadlineSeconds in ${owner} is not supported`);
+      } else {
+        this.int(raw.activeDeadlineSeconds, adsPath, 1, 'must be greater than 0');
+      }
+    }
+
+    if (!containers || (hasInit && !initContainers)) return undefined;
     const sizing = sizePod(
       { containers: containers as ContainerLike[], initContainers: initContainers as ContainerLike[] | undefined },
       annotationsForSizing(rawAnnotations),
     );
     if (!sizing.ok) {
-      for (const e of sizing.errors) this.add([...path, ...e.field], e.code, e.message);
+      for (const e of sizing.errors) this.add([...podPath, ...e.field], e.code, e.message);
       return undefined;
     }
-    if (this.errors.length > before) return undefined;
+    if (this.errors.length > before || restartPolicy === undefined || grace === undefined) return undefined;
 
-    const spec: PodTemplate['spec'] = { ...podSpec, containers };
+    const spec: PodSpec = { ...raw, containers, restartPolicy, terminationGracePeriodSeconds: grace ?? 30 };
     if (initContainers) spec.initContainers = initContainers;
     else delete spec.initContainers;
-    return { template: { metadata: { labels, annotations }, spec }, billed: sizing.spec };
+    return { spec, billed: sizing.spec };
   }
 
   /**
-   * Validates a container list (names, uniqueness across `names`, images). Returns the list
-   * when it is an array of mappings, even if some container has other problems.
+   * Validates a container list (names, uniqueness across `names`, images, probes). Returns the
+   * list when it is an array of mappings, even if some container has other problems.
    */
   private containers(raw: unknown, path: Path, names: Set<string>, required: boolean): ContainerSpec[] | undefined {
     if (raw === undefined || raw === null || (Array.isArray(raw) && raw.length === 0)) {
@@ -642,8 +826,381 @@ class Validator {
       } else if (image.trim() !== image) {
         this.add([...cPath, 'image'], 'INVALID_VALUE', `Invalid value: ${renderValue(image)}: must not have leading or trailing whitespace`);
       }
+      for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) this.probe(c[probe], [...cPath, probe]);
     });
     return shapeOk ? (raw as ContainerSpec[]) : undefined;
+  }
+
+  private probe(raw: unknown, path: Path): void {
+    if (isAbsent(raw)) return;
+    if (!isPlainObject(raw)) {
+      this.invalid(path, raw, 'must be a mapping');
+      return;
+    }
+    this.int(raw.initialDelaySeconds, [...path, 'initialDelaySeconds'], 0);
+    this.int(raw.periodSeconds, [...path, 'periodSeconds'], 1);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Deployment
+
+  private deploymentSpec(raw: unknown, path: Path): { spec: DeploymentSpec; billed: BilledSpec } | undefined {
+    if (!this.requireMapping(raw, path)) return undefined;
+    const before = this.errors.length;
+
+    const replicas = this.replicas(raw.replicas, [...path, 'replicas']);
+    const matchLabels = this.selector(raw.selector, [...path, 'selector'], 'Deployment');
+    const template = this.podTemplate(raw.template, [...path, 'template'], 'Deployment', matchLabels);
+    const strategy = this.deploymentStrategy(raw.strategy, [...path, 'strategy']);
+    const minReadySeconds = this.int(raw.minReadySeconds, [...path, 'minReadySeconds'], 0);
+    const revisionHistoryLimit = this.int(raw.revisionHistoryLimit, [...path, 'revisionHistoryLimit'], 0);
+    const progressDeadlineSeconds = this.int(raw.progressDeadlineSeconds, [...path, 'progressDeadlineSeconds'], 0);
+    const paused = this.bool(raw.paused, [...path, 'paused']);
+    const minReady = minReadySeconds ?? 0;
+    const deadline = progressDeadlineSeconds ?? 600;
+    if (progressDeadlineSeconds !== undefined && minReadySeconds !== undefined && deadline <= minReady) {
+      this.invalid([...path, 'progressDeadlineSeconds'], deadline, 'must be greater than minReadySeconds');
+    }
+
+    if (
+      this.errors.length > before || replicas === undefined || !matchLabels || !template || !strategy ||
+      minReadySeconds === undefined || revisionHistoryLimit === undefined || progressDeadlineSeconds === undefined || paused === undefined
+    ) {
+      return undefined;
+    }
+    return {
+      spec: {
+        ...raw,
+        replicas,
+        selector: { matchLabels },
+        template: template.template,
+        strategy,
+        minReadySeconds: minReady,
+        revisionHistoryLimit: revisionHistoryLimit ?? 10,
+        progressDeadlineSeconds: deadline,
+        paused: paused ?? false,
+      },
+      billed: template.billed,
+    };
+  }
+
+  private deploymentStrategy(raw: unknown, path: Path): DeploymentSpec['strategy'] | undefined {
+    const s = this.optionalMapping(raw, path);
+    if (!s) return undefined;
+    const type = this.oneOf(s.type, [...path, 'type'], ['Recreate', 'RollingUpdate'] as const);
+    if (type === undefined) return undefined;
+    const ruPath = [...path, 'rollingUpdate'];
+    if (type === 'Recreate') {
+      if (!isAbsent(s.rollingUpdate)) {
+        this.add(ruPath, 'FORBIDDEN', "Forbidden: may not be specified when strategy `type` is 'Recreate'");
+        return undefined;
+      }
+      return { type: 'Recreate' };
+    }
+    const ru = this.optionalMapping(s.rollingUpdate, ruPath);
+    if (!ru) return undefined;
+    const maxSurge = this.intOrPercent(ru.maxSurge ?? '25%', [...ruPath, 'maxSurge']);
+    const maxUnavailable = this.intOrPercent(ru.maxUnavailable ?? '25%', [...ruPath, 'maxUnavailable']);
+    if (maxSurge === undefined || maxUnavailable === undefined) return undefined;
+    const value = (v: IntOrPercent) => (typeof v === 'number' ? v : Number(v.slice(0, -1)));
+    if (typeof maxUnavailable === 'string' && value(maxUnavailable) > 100) {
+      this.invalid([...ruPath, 'maxUnavailable'], maxUnavailable, 'must not be greater than 100%');
+      return undefined;
+    }
+    if (value(maxSurge) === 0 && value(maxUnavailable) === 0) {
+      this.invalid([...ruPath, 'maxUnavailable'], maxUnavailable, 'may not be 0 when `maxSurge` is 0');
+      return undefined;
+    }
+    return { type: 'RollingUpdate', rollingUpdate: { maxSurge, maxUnavailable } };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // StatefulSet
+
+  private statefulSetSpec(raw: unknown, path: Path): { spec: StatefulSetSpec; billed: BilledSpec } | undefined {
+    if (!this.requireMapping(raw, path)) return undefined;
+    const before = this.errors.length;
+
+    const replicas = this.replicas(raw.replicas, [...path, 'replicas']);
+    const matchLabels = this.selector(raw.selector, [...path, 'selector'], 'StatefulSet');
+    const template = this.podTemplate(raw.template, [...path, 'template'], 'StatefulSet', matchLabels);
+    const serviceName = this.str(raw.serviceName, [...path, 'serviceName']);
+    if (serviceName) {
+      for (const p of validateDns1123Label(serviceName)) this.invalid([...path, 'serviceName'], serviceName, p);
+    }
+    const podManagementPolicy = this.oneOf(raw.podManagementPolicy, [...path, 'podManagementPolicy'], ['OrderedReady', 'Parallel'] as const);
+    const updateStrategy = this.statefulSetStrategy(raw.updateStrategy, [...path, 'updateStrategy']);
+    const claims = this.volumeClaimTemplates(raw.volumeClaimTemplates, [...path, 'volumeClaimTemplates']);
+    const minReadySeconds = this.int(raw.minReadySeconds, [...path, 'minReadySeconds'], 0);
+    const revisionHistoryLimit = this.int(raw.revisionHistoryLimit, [...path, 'revisionHistoryLimit'], 0);
+
+    if (
+      this.errors.length > before || replicas === undefined || !matchLabels || !template || serviceName === undefined ||
+      podManagementPolicy === undefined || !updateStrategy || !claims || minReadySeconds === undefined || revisionHistoryLimit === undefined
+    ) {
+      return undefined;
+    }
+    return {
+      spec: {
+        ...raw,
+        replicas,
+        selector: { matchLabels },
+        template: template.template,
+        serviceName: serviceName ?? '',
+        podManagementPolicy: podManagementPolicy ?? 'OrderedReady',
+        updateStrategy,
+        volumeClaimTemplates: claims,
+        minReadySeconds: minReadySeconds ?? 0,
+        revisionHistoryLimit: revisionHistoryLimit ?? 10,
+      },
+      billed: template.billed,
+    };
+  }
+
+  private statefulSetStrategy(raw: unknown, path: Path): StatefulSetSpec['updateStrategy'] | undefined {
+    const s = this.optionalMapping(raw, path);
+    if (!s) return undefined;
+    const type = this.oneOf(s.type, [...path, 'type'], ['OnDelete', 'RollingUpdate'] as const);
+    if (type === undefined) return undefined;
+    const ruPath = [...path, 'rollingUpdate'];
+    if (type === 'OnDelete') {
+      if (!isAbsent(s.rollingUpdate)) {
+        this.invalid(ruPath, s.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'");
+        return undefined;
+      }
+      return { type: 'OnDelete' };
+    }
+    const ru = this.optionalMapping(s.rollingUpdate, ruPath);
+    if (!ru) return undefined;
+    const partition = this.int(ru.partition, [...ruPath, 'partition'], 0);
+    if (partition === undefined) return undefined;
+    return { type: 'RollingUpdate', rollingUpdate: { ...ru, partition: partition ?? 0 } };
+  }
+
+  private volumeClaimTemplates(raw: unknown, path: Path): VolumeClaimTemplate[] | undefined {
+    if (isAbsent(raw)) return [];
+    if (!Array.isArray(raw)) {
+      this.invalid(path, raw, 'must be a list of PersistentVolumeClaim templates');
+      return undefined;
+    }
+    const before = this.errors.length;
+    const names = new Set<string>();
+    const out: VolumeClaimTemplate[] = [];
+    raw.forEach((c: unknown, i) => {
+      const cPath = [...path, String(i)];
+      if (!this.requireMapping(c, cPath)) return;
+      const claim = this.volumeClaimTemplate(c, cPath, names);
+      if (claim) out.push(claim);
+    });
+    return this.errors.length > before ? undefined : out;
+  }
+
+  private volumeClaimTemplate(c: Record<string, unknown>, path: Path, names: Set<string>): VolumeClaimTemplate | undefined {
+    const before = this.errors.length;
+    const metaPath = [...path, 'metadata'];
+    let name: string | undefined;
+    let labels: Record<string, string> | undefined;
+    if (this.requireMapping(c.metadata, metaPath)) {
+      const m = c.metadata;
+      const namePath = [...metaPath, 'name'];
+      if (isBlank(m.name)) this.add(namePath, 'REQUIRED', 'Required value: name is required');
+      else if (typeof m.name !== 'string') this.invalid(namePath, m.name, 'must be a string');
+      else {
+        name = m.name;
+        // The claim is mounted as a pod volume of the same name: a DNS-1123 label.
+        for (const p of validateDns1123Label(name)) this.invalid(namePath, name, p);
+        if (names.has(name)) this.add(namePath, 'DUPLICATE', `Duplicate value: ${renderValue(name)}`);
+        names.add(name);
+      }
+      if (!isAbsent(m.labels)) labels = this.labels(m.labels, [...metaPath, 'labels']);
+    }
+
+    const specPath = [...path, 'spec'];
+    if (!this.requireMapping(c.spec, specPath)) return undefined;
+    const spec = c.spec;
+
+    const amPath = [...specPath, 'accessModes'];
+    const accessModes: string[] = [];
+    if (isAbsent(spec.accessModes) || (Array.isArray(spec.accessModes) && spec.accessModes.length === 0)) {
+      this.add(amPath, 'REQUIRED', 'Required value: at least 1 access mode is required');
+    } else if (!Array.isArray(spec.accessModes)) {
+      this.invalid(amPath, spec.accessModes, 'must be a list of access modes');
+    } else {
+      spec.accessModes.forEach((m: unknown, i) => {
+        const mode = this.oneOf(m, [...amPath, String(i)], ACCESS_MODES);
+        if (mode) accessModes.push(mode);
+      });
+      if (accessModes.includes('ReadWriteOncePod') && spec.accessModes.length > 1) {
+        this.add(amPath, 'FORBIDDEN', 'Forbidden: may not use ReadWriteOncePod with other access modes');
+      }
+    }
+
+    const scPath = [...specPath, 'storageClassName'];
+    const storageClassName = this.str(spec.storageClassName, scPath);
+    if (storageClassName) {
+      for (const p of validateDns1123Subdomain(storageClassName)) this.invalid(scPath, storageClassName, p);
+    }
+
+    const resPath = [...specPath, 'resources'];
+    const reqPath = [...resPath, 'requests'];
+    const storagePath = [...reqPath, 'storage'];
+    let storage: string | undefined;
+    if (this.requireMapping(spec.resources, resPath) && this.requireMapping(spec.resources.requests, reqPath)) {
+      const rawStorage = spec.resources.requests.storage;
+      if (isBlank(rawStorage)) this.add(storagePath, 'REQUIRED', 'Required value');
+      else {
+        const q = parseQuantityValue(rawStorage);
+        if (!q) {
+          this.add(storagePath, 'INVALID_QUANTITY', `Invalid value: ${renderValue(rawStorage)}: must be a quantity such as "1Gi", "500Mi" or "10G"`);
+        } else if (isNegative(q) || isZero(q)) {
+          this.invalid(storagePath, rawStorage, 'must be greater than zero');
+        } else {
+          storage = String(rawStorage);
+        }
+      }
+    }
+
+    if (this.errors.length > before || name === undefined || storage === undefined || storageClassName === undefined) return undefined;
+    const resources = spec.resources as Record<string, unknown> & { requests: Record<string, unknown> };
+    return {
+      metadata: labels ? { name, labels } : { name },
+      spec: {
+        ...spec,
+        accessModes,
+        storageClassName: storageClassName ?? 'standard',
+        resources: { ...resources, requests: { ...resources.requests, storage } },
+      },
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Job and CronJob
+
+  /**
+   * A Job spec (`mode: 'Job'`), or the spec of a CronJob's jobTemplate (`'JobTemplate'`, where
+   * the selector is always generated). Defaults as batch/v1 does: completions and parallelism
+   * 1 when neither is set (completions null, a work queue, when only parallelism is), backoffLimit
+   * 6, completionMode NonIndexed, suspend false.
+   */
+  private jobSpec(raw: unknown, path: Path, mode: 'Job' | 'JobTemplate'): { spec: JobManifestSpec; billed: BilledSpec } | undefined {
+    if (!this.requireMapping(raw, path)) return undefined;
+    const before = this.errors.length;
+
+    const parallelism = this.int(raw.parallelism, [...path, 'parallelism'], 0);
+    const completions = this.int(raw.completions, [...path, 'completions'], 0);
+    const backoffLimit = this.int(raw.backoffLimit, [...path, 'backoffLimit'], 0);
+    const activeDeadlineSeconds = this.int(raw.activeDeadlineSeconds, [...path, 'activeDeadlineSeconds'], 1, 'must be greater than 0');
+    const ttl = this.int(raw.ttlSecondsAfterFinished, [...path, 'ttlSecondsAfterFinished'], 0);
+    const completionMode = this.oneOf(raw.completionMode, [...path, 'completionMode'], ['NonIndexed', 'Indexed'] as const);
+    if (completionMode === 'Indexed' && isAbsent(raw.completions)) {
+      this.add([...path, 'completions'], 'REQUIRED', 'Required value: when completion mode is Indexed');
+    }
+    const suspend = this.bool(raw.suspend, [...path, 'suspend']);
+    const manualSelector = this.bool(raw.manualSelector, [...path, 'manualSelector']);
+
+    const selPath = [...path, 'selector'];
+    let matchLabels: Record<string, string> | undefined;
+    if (mode === 'JobTemplate') {
+      if (!isAbsent(raw.selector)) this.invalid(selPath, raw.selector, '`selector` will be auto-generated');
+      if (manualSelector === true) this.notSupported([...path, 'manualSelector'], true, ['nil', 'false']);
+    } else if (manualSelector === true) {
+      matchLabels = this.selector(raw.selector, selPath, 'Job');
+    } else if (!isAbsent(raw.selector)) {
+      this.invalid(selPath, raw.selector, '`selector` will be auto-generated; set manualSelector: true to choose it yourself');
+    }
+
+    const template = this.podTemplate(raw.template, [...path, 'template'], 'Job', matchLabels);
+
+    if (
+      this.errors.length > before || !template || parallelism === undefined || completions === undefined ||
+      backoffLimit === undefined || activeDeadlineSeconds === undefined || ttl === undefined ||
+      completionMode === undefined || suspend === undefined || manualSelector === undefined
+    ) {
+      return undefined;
+    }
+    const spec: JobManifestSpec = {
+      ...raw,
+      parallelism: parallelism ?? 1,
+      completions: completions ?? (parallelism === null ? 1 : null),
+      backoffLimit: backoffLimit ?? 6,
+      activeDeadlineSeconds,
+      ttlSecondsAfterFinished: ttl,
+      completionMode: completionMode ?? 'NonIndexed',
+      suspend: suspend ?? false,
+      template: template.template,
+    };
+    if (matchLabels) spec.selector = { matchLabels };
+    else delete spec.selector;
+    if (manualSelector === null) delete spec.manualSelector;
+    else spec.manualSelector = manualSelector;
+    return { spec, billed: template.billed };
+  }
+
+  private cronJobSpec(raw: unknown, path: Path): { spec: CronJobSpec; billed: BilledSpec } | undefined {
+    if (!this.requireMapping(raw, path)) return undefined;
+    const before = this.errors.length;
+
+    const schedPath = [...path, 'schedule'];
+    const tzPath = [...path, 'timeZone'];
+    let schedule: string | undefined;
+    if (isBlank(raw.schedule)) this.add(schedPath, 'REQUIRED', 'Required value');
+    else schedule = this.str(raw.schedule, schedPath) ?? undefined;
+    let timeZone = this.str(raw.timeZone, tzPath);
+    if (timeZone === '') timeZone = null;
+    if (schedule !== undefined && timeZone !== undefined) {
+      const problem = validateSchedule(schedule, timeZone);
+      if (problem) {
+        const isTz = problem.field === 'timeZone';
+        const detail = /^(Invalid value|Required value|Unsupported value|Forbidden):/.test(problem.message)
+          ? problem.message
+          : `Invalid value: ${renderValue(isTz ? timeZone : schedule)}: ${problem.message}`;
+        this.add(isTz ? tzPath : schedPath, detail.startsWith('Required value') ? 'REQUIRED' : 'INVALID_VALUE', detail);
+      }
+    }
+
+    const concurrencyPolicy = this.oneOf(raw.concurrencyPolicy, [...path, 'concurrencyPolicy'], ['Allow', 'Forbid', 'Replace'] as const);
+    const startingDeadlineSeconds = this.int(raw.startingDeadlineSeconds, [...path, 'startingDeadlineSeconds'], 0);
+    const suspend = this.bool(raw.suspend, [...path, 'suspend']);
+    const successful = this.int(raw.successfulJobsHistoryLimit, [...path, 'successfulJobsHistoryLimit'], 0);
+    const failed = this.int(raw.failedJobsHistoryLimit, [...path, 'failedJobsHistoryLimit'], 0);
+
+    const jtPath = [...path, 'jobTemplate'];
+    let jobTemplate: JobTemplateSpec | undefined;
+    let billed: BilledSpec | undefined;
+    if (this.requireMapping(raw.jobTemplate, jtPath)) {
+      const jt = raw.jobTemplate;
+      const metaPath = [...jtPath, 'metadata'];
+      const meta = this.optionalMapping(jt.metadata, metaPath);
+      const labels = this.labels(meta?.labels, [...metaPath, 'labels']);
+      const annotations = this.annotations(meta?.annotations, [...metaPath, 'annotations']);
+      const job = this.jobSpec(jt.spec, [...jtPath, 'spec'], 'JobTemplate');
+      if (job && meta) {
+        jobTemplate = { ...jt, metadata: { labels, annotations }, spec: job.spec };
+        billed = job.billed;
+      }
+    }
+
+    if (
+      this.errors.length > before || schedule === undefined || timeZone === undefined || concurrencyPolicy === undefined ||
+      startingDeadlineSeconds === undefined || suspend === undefined || successful === undefined || failed === undefined ||
+      !jobTemplate || !billed
+    ) {
+      return undefined;
+    }
+    return {
+      spec: {
+        ...raw,
+        schedule,
+        timeZone,
+        concurrencyPolicy: concurrencyPolicy ?? 'Allow',
+        startingDeadlineSeconds,
+        suspend: suspend ?? false,
+        successfulJobsHistoryLimit: successful ?? 3,
+        failedJobsHistoryLimit: failed ?? 1,
+        jobTemplate,
+      },
+      billed,
+    };
   }
 }
 
