@@ -19,12 +19,17 @@ export interface ReplicaChange {
 }
 
 /**
- * The pods a cluster would ask for (sum of spec.replicas) if these workloads were set to these
+ * The pods a cluster would ask for (sum of spec.replicas, a Job's parallelism, one per bare pod) if these workloads were set to these
  * replica counts, checked against the limit. Call inside a transaction after lockScope(cluster).
  */
 export async function checkPodsPerCluster(tx: Tx, clusterId: string, limit: number, changes: ReplicaChange[], field: (i: number) => string[]): Promise<UserError | null> {
+  // Top-level objects only (a ReplicaSet's pods are its Deployment's; a Job's of a CronJob, its CronJob's).
   const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string; replicas: number | null }[]>`
-    SELECT "namespace", "kind", "name", ("spec"->>'replicas')::int AS "replicas" FROM "Workload" WHERE "clusterId" = ${clusterId}::uuid`;
+    SELECT "namespace", "kind", "name",
+      CASE "kind" WHEN 'Job' THEN ("spec"->>'parallelism')::int WHEN 'CronJob' THEN ("spec"->'jobTemplate'->'spec'->>'parallelism')::int ELSE ("spec"->>'replicas')::int END AS "replicas"
+    FROM "Workload" WHERE "clusterId" = ${clusterId}::uuid AND "ownerId" IS NULL
+    UNION ALL
+    SELECT "namespace", 'Pod', "name", 1 FROM "Pod" WHERE "clusterId" = ${clusterId}::uuid AND "workloadId" IS NULL AND "deletionTimestamp" IS NULL`;
   const key = (w: { namespace: string; kind: string; name: string }) => `${w.namespace}/${w.kind}/${w.name}`;
   const desired = new Map(rows.map((r) => [key(r), Number(r.replicas ?? 0)]));
   for (const c of changes) desired.set(key(c), c.replicas);

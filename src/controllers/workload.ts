@@ -282,10 +282,12 @@ async function reconcileDeployment(pass: Pass): Promise<void> {
     if (!row) continue;
     const spec = row.spec as unknown as ReplicaSetSpec;
     const replicasChange = u.replicas !== undefined && u.replicas !== spec.replicas;
+    const readyChange = u.minReadySeconds !== undefined && u.minReadySeconds !== spec.minReadySeconds;
+    const nextSpec = { ...spec, ...(replicasChange ? { replicas: u.replicas } : {}), ...(readyChange ? { minReadySeconds: u.minReadySeconds } : {}) };
     await tx.workload.update({
       where: { id: u.id },
       data: {
-        ...(replicasChange ? { spec: { ...spec, replicas: u.replicas } as unknown as Prisma.InputJsonValue, generation: { increment: 1 } } : {}),
+        ...(replicasChange || readyChange ? { spec: nextSpec as unknown as Prisma.InputJsonValue, generation: { increment: 1 } } : {}),
         ...(u.annotations ? { annotations: u.annotations } : {}),
         // the pod spec is the Deployment's: a resize of the template's resources re-bills new pods only
         resourceVersion: { increment: 1 },

@@ -1,4 +1,4 @@
-import type { Cluster, Event, Workload } from '../../generated/prisma/client';
+import type { Cluster, Event, VolumeClaim, Workload } from '../../generated/prisma/client';
 import { builder, cursorPage, decodeCursor, encodeCursor, isStringTuple, keysetWhere, parseId, requireAccount, UserErrorRef } from '../builder';
 import { ClusterRef, PodRef, WorkloadRef, type PodView } from './refs';
 import { createCluster, findCluster } from '../../app/clusters';
@@ -28,9 +28,28 @@ export const EventRef = builder.objectRef<Event>('Event').implement({
     type: t.field({ type: WatchEventTypeEnum, resolve: (e) => e.type as 'ADDED' }),
     reason: t.exposeString('reason'),
     message: t.exposeString('message'),
+    eventType: t.exposeString('eventType', { description: 'Normal or Warning.' }),
     involvedKind: t.exposeString('involvedKind'),
     involvedName: t.exposeString('involvedName'),
     namespace: t.exposeString('namespace'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+/** Pods of a workload, or of the workloads it owns (a Deployment's pods belong to its ReplicaSets). */
+const workloadFilter = (id: string) => ({ OR: [{ workloadId: id }, { workload: { ownerId: id } }] });
+
+const VolumeClaimRef = builder.objectRef<VolumeClaim>('VolumeClaim').implement({
+  description: 'A PersistentVolumeClaim. StatefulSet claim templates make one per ordinal (`www-web-0`); it outlives its pod and is re-attached to the pod of the same ordinal.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    namespace: t.exposeString('namespace'),
+    uid: t.exposeString('uid'),
+    storageClassName: t.exposeString('storageClassName'),
+    accessModes: t.stringList({ resolve: (c) => c.accessModes as string[] }),
+    storage: t.exposeString('storage', { description: 'Requested size, as written (e.g. "1Gi").' }),
+    phase: t.exposeString('phase'),
+    labels: t.field({ type: 'JSON', resolve: (c) => c.labels }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -81,13 +100,29 @@ builder.node(ClusterRef, {
             where: {
               clusterId: c.id,
               ...(args.namespace ? { namespace: args.namespace } : {}),
-              ...(args.workload ? { workloadId: parseId('Workload', String(args.workload)) ?? '00000000-0000-0000-0000-000000000000' } : {}),
+              ...(args.workload ? workloadFilter(parseId('Workload', String(args.workload)) ?? '00000000-0000-0000-0000-000000000000') : {}),
               AND: [a ? keysetWhere(['namespace', 'name'], a, 'gt') : {}, b ? keysetWhere(['namespace', 'name'], b, 'lt') : {}],
             },
             orderBy: [{ namespace: dir }, { name: dir }],
             take: limit,
             omit: { spec: true, annotations: true },
-          })) as PodView[];
+          })) as unknown as PodView[];
+        }),
+    }),
+    volumeClaims: t.connection({
+      type: VolumeClaimRef,
+      description: 'Volume claims by namespace and name.',
+      args: { namespace: t.arg.string() },
+      resolve: (c, args, ctx) =>
+        cursorPage(args, (v: VolumeClaim) => encodeCursor([v.namespace, v.name]), async ({ after, before, limit, inverted }) => {
+          const a = decodeCursor(after, isStringTuple(2));
+          const b = decodeCursor(before, isStringTuple(2));
+          const dir = inverted ? 'desc' : 'asc';
+          return ctx.svc.db.volumeClaim.findMany({
+            where: { clusterId: c.id, ...(args.namespace ? { namespace: args.namespace } : {}), AND: [a ? keysetWhere(['namespace', 'name'], a, 'gt') : {}, b ? keysetWhere(['namespace', 'name'], b, 'lt') : {}] },
+            orderBy: [{ namespace: dir }, { name: dir }],
+            take: limit,
+          });
         }),
     }),
     events: t.connection({
