@@ -51,7 +51,8 @@ describe('three workers scaling one deployment', () => {
     let pods = await store.prisma.pod.findMany({ where: { clusterId: c!.id } });
     expect(pods).toHaveLength(50);
     expect(new Set(pods.map((p) => p.name)).size).toBe(50);
-    expect(pods.every((p) => p.workloadId === workloadId && p.phase === 'Running' && p.deletionTimestamp === null)).toBe(true);
+    const [rs] = await store.prisma.workload.findMany({ where: { ownerId: workloadId } });
+    expect(pods.every((p) => p.workloadId === rs.id && p.ownerKind === 'ReplicaSet' && p.phase === 'Running' && p.deletionTimestamp === null)).toBe(true);
     // one sandbox per pod, no stray ones
     expect(await store.prisma.simSandbox.count({ where: { podUid: { in: pods.map((p) => p.uid) } } })).toBe(50);
     expect(await store.prisma.simSandbox.count()).toBe(50);
@@ -63,8 +64,9 @@ describe('three workers scaling one deployment', () => {
     const live = await store.prisma.simSandbox.findMany({ where: { goneAt: null } });
     expect(live.map((s) => s.podUid).sort()).toEqual(pods.map((p) => p.uid).sort());
 
-    const events = await store.prisma.event.findMany({ where: { clusterId: c!.id }, orderBy: { sequence: 'asc' } });
-    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    const all = await store.prisma.event.findMany({ where: { clusterId: c!.id }, orderBy: { sequence: 'asc' } });
+    expect(all.map((e) => e.sequence)).toEqual(all.map((_, i) => i + 1));
+    const events = all.filter((e) => e.involvedKind === 'Pod');
     expect(events.filter((e) => e.type === 'ADDED')).toHaveLength(50);
     expect(events.filter((e) => e.type === 'DELETED')).toHaveLength(40);
     // each pod went through its lifecycle exactly once
@@ -72,9 +74,12 @@ describe('three workers scaling one deployment', () => {
     for (const e of events) perPod.set(e.involvedName, [...(perPod.get(e.involvedName) ?? []), e.reason]);
     for (const [name, reasons] of perPod) {
       const survivor = pods.some((p) => p.name === name);
-      expect(reasons).toEqual(survivor ? ['SuccessfulCreate', 'Scheduled', 'Started'] : ['SuccessfulCreate', 'Scheduled', 'Started', 'Killing', 'Deleted']);
+      const life = ['SuccessfulCreate', 'Scheduled', 'Pulling', 'Pulled', 'Created', 'Started'];
+      expect(reasons).toEqual(survivor ? life : [...life, 'SuccessfulDelete', 'Killing', 'Deleted']);
     }
     const w = await store.prisma.workload.findUniqueOrThrow({ where: { id: workloadId } });
-    expect(w.status).toMatchObject({ replicas: 10, readyReplicas: 10 });
+    expect(w.status).toMatchObject({ replicas: 10, readyReplicas: 10, updatedReplicas: 10, availableReplicas: 10 });
+    // the Deployment's own events: one ScalingReplicaSet per scale
+    expect(all.filter((e) => e.involvedKind === 'Deployment' && e.reason === 'ScalingReplicaSet').map((e) => e.message)).toEqual([`Scaled up replica set ${rs.name} to 50`, `Scaled down replica set ${rs.name} to 10`]);
   });
 });

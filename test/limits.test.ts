@@ -54,17 +54,23 @@ describe('limits and concurrent writers', () => {
       scaleWorkload(rt.svc, accountId, { clusterId, namespace: 'default', kind: 'Deployment', name: 'b', replicas: 7 }),
     ]);
     expect(race.filter((r) => r.userErrors.length === 0)).toHaveLength(1);
-    const total = (await store.prisma.workload.findMany({ where: { clusterId } })).reduce((n, w) => n + Number((w.spec as { replicas: number }).replicas), 0);
+    const total = (await store.prisma.workload.findMany({ where: { clusterId, kind: 'Deployment' } })).reduce((n, w) => n + Number((w.spec as { replicas: number }).replicas), 0);
     expect(total).toBeLessThanOrEqual(10);
   });
 
   it('never creates a pod twice when one workload is reconciled by many workers at the same instant', async () => {
-    const w = await store.prisma.workload.findFirstOrThrow({ where: { clusterId, name: 'a' } });
-    await store.prisma.pod.deleteMany({ where: { workloadId: w.id } });
-    const replicas = Number((w.spec as { replicas: number }).replicas);
+    const d = await store.prisma.workload.findFirstOrThrow({ where: { clusterId, kind: 'Deployment', name: 'a' } });
+    // the Deployment's reconcile makes its ReplicaSet; the ReplicaSet's makes the pods
+    await Promise.all(Array.from({ length: 6 }, () => reconcileWorkload(rt.svc, d.id)));
+    const sets = await store.prisma.workload.findMany({ where: { ownerId: d.id } });
+    expect(sets).toHaveLength(1);
+    const rs = sets[0];
+    await store.prisma.pod.deleteMany({ where: { workloadId: rs.id } });
+    const replicas = Number((rs.spec as { replicas: number }).replicas);
+    expect(replicas).toBe(Number((d.spec as { replicas: number }).replicas));
     // bypass the queue (which alone would never run one key twice): the row lock must hold
-    await Promise.all(Array.from({ length: 6 }, () => reconcileWorkload(rt.svc, w.id)));
-    const pods = await store.prisma.pod.findMany({ where: { workloadId: w.id } });
+    await Promise.all(Array.from({ length: 6 }, () => reconcileWorkload(rt.svc, rs.id)));
+    const pods = await store.prisma.pod.findMany({ where: { workloadId: rs.id } });
     expect(pods).toHaveLength(replicas);
     expect(new Set(pods.map((p) => p.name)).size).toBe(replicas);
   });
@@ -83,12 +89,20 @@ describe('a workload at rest', () => {
       const applied = await applyManifest(rt.svc, accountId, { clusterId: cluster!.id, manifest: nginxDeployment(2, 'calm') });
       const id = applied.objects[0].workload!.id;
       await reconcileWorkload(rt.svc, id);
-      const before = await store.prisma.workload.findUniqueOrThrow({ where: { id } });
+      const rs = await store.prisma.workload.findFirstOrThrow({ where: { ownerId: id } });
+      // (the ReplicaSet's status counts the pods it created on its next pass, and the Deployment's follows)
+      for (let i = 0; i < 2; i++) {
+        await reconcileWorkload(rt.svc, rs.id);
+        await reconcileWorkload(rt.svc, id);
+      }
+      const before = await store.prisma.workload.findMany({ where: { id: { in: [id, rs.id] } }, orderBy: { id: 'asc' } });
+      await reconcileWorkload(rt.svc, rs.id);
       await reconcileWorkload(rt.svc, id);
+      await reconcileWorkload(rt.svc, rs.id);
       await reconcileWorkload(rt.svc, id);
-      const after = await store.prisma.workload.findUniqueOrThrow({ where: { id } });
-      expect(after.resourceVersion).toBe(before.resourceVersion);
-      expect(await store.prisma.pod.count({ where: { workloadId: id } })).toBe(2);
+      const after = await store.prisma.workload.findMany({ where: { id: { in: [id, rs.id] } }, orderBy: { id: 'asc' } });
+      expect(after.map((w) => w.resourceVersion)).toEqual(before.map((w) => w.resourceVersion));
+      expect(await store.prisma.pod.count({ where: { workloadId: rs.id } })).toBe(2);
     } finally {
       await rt.close();
       await store.close();

@@ -234,7 +234,6 @@ async function writePod(svc: Services, tx: Prisma.TransactionClient, clusterId: 
       billedMemoryMi: o.billed.memoryMi,
       createdAt: now,
       resourceVersion: 1,
-      containerStatuses: [],
       ...initialPodState,
     };
     await insertRows(tx, 'Pod', POD_COLUMNS, [row]);

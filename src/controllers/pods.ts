@@ -112,7 +112,8 @@ async function observe(pass: Pass): Promise<void> {
   const { svc, clusterId } = pass;
   const now = svc.clock.now();
   for await (const due of pages(svc, { clusterId, sandboxId: { not: null }, deletionTimestamp: null, nextCheckAt: { lte: new Date(now) } })) {
-    const after = due.map((p) => (p.syncedAt ?? p.scheduledAt ?? p.createdAt).getTime());
+    // events from the sandbox's creation on (it was created at scheduledAt: (after, upTo] must include that instant)
+    const after = due.map((p) => p.syncedAt?.getTime() ?? (p.scheduledAt ?? p.createdAt).getTime() - 1);
     const states = await svc.provider.describeSandboxes(due.map((p) => p.uid), after);
     const observations = due.map((p, i) => observedTransition(p, states[i], now));
     const finished = due.filter((_, i) => observations[i].released);
@@ -121,6 +122,9 @@ async function observe(pass: Pass): Promise<void> {
     const changed = new Set(observations.filter((o) => o.changed).map((o) => o.pod.id));
     await commit(pass, observations.flatMap((o) => o.events.map((e) => ({ ...e, pod: o.pod }))), observations.map((o) => o.pod), changed);
   }
+  // sleep until the next sandbox is due (the provider's notification usually comes first)
+  const next = await svc.db.pod.aggregate({ where: { clusterId, sandboxId: { not: null }, deletionTimestamp: null, nextCheckAt: { gt: new Date(now) } }, _min: { nextCheckAt: true } });
+  later(pass, next._min.nextCheckAt?.getTime() ?? null);
 }
 
 /** 3. Unscheduled pods, oldest first: place, create sandboxes, record the binding. */
@@ -171,13 +175,14 @@ async function schedule(pass: Pass, regionName: string, accountId: string): Prom
   });
   // If the pod is deleted before the binding below is written, its sandbox is still found and
   // stopped by uid in step 1.
-  const sandboxes = await svc.provider.createSandboxes(requests);
+  // (read before the call: the sandboxes are created at or after scheduledAt, so no event is missed)
   const now = new Date(svc.clock.now());
+  const sandboxes = await svc.provider.createSandboxes(requests);
   const transitions = pending.map((p, i) => {
     const s = sandboxes[i];
     const t = scheduled(p, { zone: s.zone ?? requests[i].zone, hostId: s.hostId ?? requests[i].hostId, sandboxId: s.id }, now);
     // the sandbox is read again when it next changes (at once if it is already up)
-    return { ...t, pod: { ...t.pod, nextCheckAt: new Date(s.nextChangeAt ?? now.getTime()), syncedAt: now } };
+    return { ...t, pod: { ...t.pod, nextCheckAt: new Date(s.nextChangeAt ?? now.getTime()), syncedAt: null } };
   });
   await commit(pass, transitions, transitions.map((t) => t.pod));
   // With no boot latency the sandboxes are already up: observe them in this same pass.

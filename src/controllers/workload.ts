@@ -148,7 +148,6 @@ async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promi
       billedMemoryMi: w.podMemoryMi,
       createdAt: new Date(pass.now),
       resourceVersion: 1,
-      containerStatuses: [],
       ...initialPodState,
     };
   });

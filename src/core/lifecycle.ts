@@ -47,7 +47,8 @@ export const initialPodState = {
   finishedAt: null,
   nextCheckAt: null,
   syncedAt: null,
-} as const;
+  containerStatuses: [] as never[],
+};
 
 export function created<P extends PodState>(pod: P, owner: { kind: string; name: string }): Transition<P> {
   return { pod, type: 'ADDED', reason: 'SuccessfulCreate', message: `Created pod: ${pod.name} (by ${owner.kind} ${owner.name})` };
