@@ -209,7 +209,7 @@ spec:
         - containerPort: 80
 `;
 
-export const POD_EVENTS = `subscription($c: ID!, $since: Int) { podEvents(clusterId: $c, since: $since) { sequence type reason pod { name phase status billedSpec { cpu memory } } } }`;
+export const POD_EVENTS = `subscription($c: ID!, $since: Int) { podEvents(clusterId: $c, since: $since) { sequence type reason message pod { name phase status billedSpec { cpu memory } } } }`;
 export interface PodEventItem {
   sequence: number;
   type: string;
