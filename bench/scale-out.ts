@@ -79,7 +79,7 @@ async function settle(app: App): Promise<void> {
 async function startWorkerProcess(config: { workerConcurrency: number }, databaseUrl: string, redisUrl: string, queueName: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
     cwd: new URL('..', import.meta.url).pathname,
-    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, NODELESS_QUEUE_NAME: queueName, NODELESS_WORKER_CONCURRENCY: String(config.workerConcurrency), NODELESS_RESYNC_MS: '0', NODELESS_BOOT_MS: '0', NODELESS_STOP_MS: '0', NODELESS_CLUSTER_PROVISION_MS: '0' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, NODELESS_QUEUE_NAME: queueName, NODELESS_WORKER_CONCURRENCY: String(config.workerConcurrency), NODELESS_RESYNC_MS: '0', NODELESS_BOOT_MS: '0', NODELESS_PULL_MS: '0', NODELESS_STOP_MS: '0', NODELESS_CLUSTER_PROVISION_MS: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

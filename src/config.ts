@@ -12,6 +12,7 @@ const schema = z.object({
   NODELESS_DATA_DIR: z.string().default(path.join(process.cwd(), '.nodeless', 'data')),
   NODELESS_ALLOW_SIGNUP: bool.optional(),
   NODELESS_BOOT_MS: ms.default(2000),
+  NODELESS_PULL_MS: ms.default(1000),
   NODELESS_STOP_MS: ms.default(1000),
   NODELESS_CLUSTER_PROVISION_MS: ms.default(1500),
   NODELESS_FLEET_FILE: z.string().optional(),
@@ -31,6 +32,7 @@ export interface Config {
   dataDir: string;
   allowSignup: boolean;
   bootLatencyMs: number;
+  pullLatencyMs: number;
   stopLatencyMs: number;
   clusterProvisionMs: number;
   fleetFile?: string;
@@ -57,6 +59,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // Open sign-up is for the embedded, single-user mode; services mode must opt in.
     allowSignup: c.NODELESS_ALLOW_SIGNUP ?? !c.DATABASE_URL,
     bootLatencyMs: c.NODELESS_BOOT_MS,
+    pullLatencyMs: c.NODELESS_PULL_MS,
     stopLatencyMs: c.NODELESS_STOP_MS,
     clusterProvisionMs: c.NODELESS_CLUSTER_PROVISION_MS,
     fleetFile: c.NODELESS_FLEET_FILE,

@@ -182,11 +182,12 @@ async function schedule(pass: Pass, regionName: string, accountId: string): Prom
     const s = sandboxes[i];
     const t = scheduled(p, { zone: s.zone ?? requests[i].zone, hostId: s.hostId ?? requests[i].hostId, sandboxId: s.id }, now);
     // the sandbox is read again when it next changes (at once if it is already up)
-    return { ...t, pod: { ...t.pod, nextCheckAt: new Date(s.nextChangeAt ?? now.getTime()), syncedAt: null } };
+    const up = s.phase !== 'Creating' || s.nextChangeAt === null;
+    return { ...t, pod: { ...t.pod, nextCheckAt: up ? now : new Date(s.nextChangeAt!), syncedAt: null } };
   });
   await commit(pass, transitions, transitions.map((t) => t.pod));
   // With no boot latency the sandboxes are already up: observe them in this same pass.
-  if (sandboxes.some((s) => s.nextChangeAt === null || s.nextChangeAt <= now.getTime())) await observe(pass);
+  if (transitions.some((t) => t.pod.nextCheckAt!.getTime() <= now.getTime())) await observe(pass);
   else for (const s of sandboxes) later(pass, s.nextChangeAt);
 }
 

@@ -50,6 +50,7 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     HOST: '127.0.0.1',
     NODELESS_ALLOW_SIGNUP: 'true',
     NODELESS_BOOT_MS: '0',
+    NODELESS_PULL_MS: '0',
     NODELESS_STOP_MS: '0',
     NODELESS_CLUSTER_PROVISION_MS: '0',
     NODELESS_RESYNC_MS: '0',
@@ -214,5 +215,6 @@ export interface PodEventItem {
   sequence: number;
   type: string;
   reason: string;
+  message: string;
   pod: { name: string; phase: string; status: string; billedSpec: { cpu: string; memory: string } };
 }
