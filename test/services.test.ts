@@ -17,6 +17,8 @@ function latest(items: PodEventItem[]): Map<string, PodEventItem> {
 /** Pods whose latest event says Running (and that were not deleted since). */
 const runningPods = (items: PodEventItem[]) => [...latest(items).values()].filter((e) => e.type !== 'DELETED' && e.pod.status === 'Running').map((e) => e.pod.name);
 const deletedPods = (items: PodEventItem[]) => items.filter((e) => e.type === 'DELETED').map((e) => e.pod.name);
+/** Strictly increasing: no repeat, no reordering (sequences are per cluster and shared with workload events, so not contiguous here). */
+const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > xs[i - 1]);
 const addedPods = (items: PodEventItem[]) => items.filter((e) => e.type === 'ADDED').map((e) => e.pod.name);
 
 const LIFECYCLE = [
@@ -135,7 +137,9 @@ describe.runIf(!!DATABASE_URL && !!REDIS_URL)('api and worker as separate proces
   /** Each of `names` went through exactly `steps` (type, status) on the stream. */
   const expectSteps = (names: string[], steps: string[][], items = events.items) => {
     for (const name of names) {
-      expect(items.filter((e) => e.pod.name === name).map((e) => [e.type, e.pod.status]), name).toEqual(steps);
+      // (the sandbox's kubelet events — Pulling, Pulled, Created, Started — share one status: count it once)
+      const seen = items.filter((e) => e.pod.name === name).map((e) => [e.type, e.pod.status]);
+      expect(seen.filter((x, i) => i === 0 || x.join() !== seen[i - 1].join()), name).toEqual(steps);
     }
   };
 
@@ -171,7 +175,7 @@ describe.runIf(!!DATABASE_URL && !!REDIS_URL)('api and worker as separate proces
     expect(names).toHaveLength(3);
     expectSteps(names, LIFECYCLE);
     for (const name of names) expect(name).toMatch(/^nginx-deployment-[a-z0-9]+-[a-z0-9]{5}$/);
-    expect(events.items.map((e) => e.sequence)).toEqual(events.items.map((_, i) => i + 1));
+    expect(increasing(events.items.map((e) => e.sequence))).toBe(true);
   });
 
   it('scales to 5 then to 0: the new pods start, then every pod is Terminating and DELETED (all live over the Redis bus)', async () => {
@@ -192,7 +196,7 @@ describe.runIf(!!DATABASE_URL && !!REDIS_URL)('api and worker as separate proces
       expect(events.items.filter((e) => e.pod.name === name).slice(-2).map((e) => [e.type, e.pod.status]), name).toEqual(TEARDOWN);
     }
     expect(await pods(gql2)).toEqual([]);
-    expect(events.items.map((e) => e.sequence)).toEqual(events.items.map((_, i) => i + 1));
+    expect(increasing(events.items.map((e) => e.sequence))).toBe(true);
     expect(events.errors).toEqual([]);
     // Let the worker settle the Deployment status before it is killed.
     await eventually(async () => {
@@ -240,7 +244,7 @@ describe.runIf(!!DATABASE_URL && !!REDIS_URL)('api and worker as separate proces
     expect(now).toHaveLength(12);
     expect(new Set(now.map((p) => p.name)).size).toBe(12);
     expect(now.every((p) => p.status === 'Running')).toBe(true);
-    expect(events.items.map((e) => e.sequence)).toEqual(events.items.map((_, i) => i + 1));
+    expect(increasing(events.items.map((e) => e.sequence))).toBe(true);
 
     // worker2 stops gracefully; worker3 alone carries on.
     expect(await worker2.stop()).toEqual({ code: 0, signal: null });

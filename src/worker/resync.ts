@@ -10,7 +10,8 @@ export async function resyncOnce(svc: Services): Promise<number> {
   const [clusters, workloads, podClusters] = await Promise.all([
     svc.db.cluster.findMany({ where: { status: 'PROVISIONING' }, select: { id: true } }),
     svc.db.workload.findMany({ select: { id: true } }),
-    svc.db.pod.findMany({ where: { OR: [{ phase: 'Pending' }, { deletionTimestamp: { not: null } }] }, select: { clusterId: true }, distinct: ['clusterId'] }),
+    // pods waiting to be placed, being deleted, or whose sandbox will change (a crash loop, a readiness delay)
+    svc.db.pod.findMany({ where: { OR: [{ phase: 'Pending' }, { deletionTimestamp: { not: null } }, { nextCheckAt: { not: null } }] }, select: { clusterId: true }, distinct: ['clusterId'] }),
   ]);
   for (const c of clusters) await svc.queue.add(keys.cluster(c.id));
   for (const w of workloads) await svc.queue.add(keys.workload(w.id));
