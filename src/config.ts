@@ -13,6 +13,7 @@ const schema = z.object({
   NODELESS_ALLOW_SIGNUP: bool.optional(),
   NODELESS_BOOT_MS: ms.default(2000),
   NODELESS_PULL_MS: ms.default(1000),
+  NODELESS_BATCH_RUN_MS: ms.default(5000),
   NODELESS_STOP_MS: ms.default(1000),
   NODELESS_CLUSTER_PROVISION_MS: ms.default(1500),
   NODELESS_FLEET_FILE: z.string().optional(),
@@ -33,6 +34,7 @@ export interface Config {
   allowSignup: boolean;
   bootLatencyMs: number;
   pullLatencyMs: number;
+  batchRunMs: number;
   stopLatencyMs: number;
   clusterProvisionMs: number;
   fleetFile?: string;
@@ -60,6 +62,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowSignup: c.NODELESS_ALLOW_SIGNUP ?? !c.DATABASE_URL,
     bootLatencyMs: c.NODELESS_BOOT_MS,
     pullLatencyMs: c.NODELESS_PULL_MS,
+    batchRunMs: c.NODELESS_BATCH_RUN_MS,
     stopLatencyMs: c.NODELESS_STOP_MS,
     clusterProvisionMs: c.NODELESS_CLUSTER_PROVISION_MS,
     fleetFile: c.NODELESS_FLEET_FILE,

@@ -46,7 +46,7 @@ export async function buildRuntime(config: Config, overrides: Overrides = {}): P
     queue,
     clock,
     ids: overrides.ids ?? randomIds,
-    provider: new SimulatedProvider(store.prisma, clock, { bootLatencyMs: config.bootLatencyMs, pullLatencyMs: config.pullLatencyMs, stopLatencyMs: config.stopLatencyMs }),
+    provider: new SimulatedProvider(store.prisma, clock, { bootLatencyMs: config.bootLatencyMs, pullLatencyMs: config.pullLatencyMs, batchRunMs: config.batchRunMs, stopLatencyMs: config.stopLatencyMs }),
     fleet: loadFleet(config.fleetFile),
     settings: {
       kubernetesVersion: config.kubernetesVersion,

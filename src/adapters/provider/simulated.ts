@@ -14,7 +14,14 @@ export interface SimulatedProviderOptions {
   pullLatencyMs?: number;
   /** Time the process takes to exit after SIGTERM (capped by the pod's grace period). */
   stopLatencyMs: number;
+  /**
+   * How long an unscripted batch container (restartPolicy OnFailure or Never, no run-ms) runs
+   * before exiting 0, so a Job applied as written completes. Default 5000.
+   */
+  batchRunMs?: number;
 }
+
+export const DEFAULT_BATCH_RUN_MS = 5000;
 
 /** Pull time of a pod whose every image is in the account's image cache. */
 export const CACHED_PULL_MS = 50;
@@ -43,7 +50,8 @@ export function sandboxBehaviour(r: SandboxRequest, options: SimulatedProviderOp
     bootMs: values.bootMs ?? options.bootLatencyMs,
     // a cached image is pulled in CACHED_PULL_MS (never slower than an uncached pull would be)
     pullMs: containers.length > 0 && containers.every((c) => cached.has(c.image)) ? Math.min(pullMs, CACHED_PULL_MS) : pullMs,
-    runMs: values.runMs ?? null,
+    // a service (restartPolicy Always) runs until stopped; a batch process finishes its work
+    runMs: values.runMs ?? ((r.pod?.restartPolicy ?? 'Always') === 'Always' ? null : (options.batchRunMs ?? DEFAULT_BATCH_RUN_MS)),
     exitCode: values.exitCode ?? 0,
     restartPolicy: r.pod?.restartPolicy ?? 'Always',
     readiness: probe ? { initialDelayMs: (probe.initialDelaySeconds ?? 0) * 1000, periodMs: (probe.periodSeconds ?? 10) * 1000 } : null,
