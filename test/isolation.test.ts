@@ -21,7 +21,8 @@ describe('tenant isolation', () => {
     await status.close();
     const pods = new Subscription(stack.wsUrl, a, POD_EVENTS, { c: ids.cluster, since: 0 }, (d) => d.podEvents);
     await stack.gql(`mutation($c: ID!, $m: String!) { applyManifest(input: { clusterId: $c, manifest: $m }) { userErrors { code } } }`, { c: ids.cluster, m: nginxDeployment(2) }, a);
-    await pods.until((xs) => xs.filter((e: any) => e.pod.status === 'Running').length === 2, 'pods running');
+    await pods.until((xs) => xs.filter((e: any) => e.reason === 'Started').length === 2, 'pods running');
+    await stack.gql(`mutation { createImageCache(image: "alice/private-model:1") { userErrors { code } } }`, {}, a);
     await pods.close();
     const q = await stack.gql(`query($c: ID!) { cluster(id: $c) { workloads(first: 1) { edges { node { id } } } pods(first: 1) { edges { node { id } } } } }`, { c: ids.cluster }, a);
     ids.workload = q.data.cluster.workloads.edges[0].node.id;
@@ -47,8 +48,19 @@ describe('tenant isolation', () => {
     expect(apply.data.applyManifest).toEqual({ objects: [], userErrors: [{ field: ['clusterId'], code: 'NOT_FOUND' }] });
     const scale = await stack.gql(`mutation($c: ID!) { scaleWorkload(input: { clusterId: $c, name: "nginx-deployment", replicas: 7 }) { workload { id } userErrors { field code } } }`, { c: ids.cluster }, b);
     expect(scale.data.scaleWorkload).toEqual({ workload: null, userErrors: [{ field: ['clusterId'], code: 'NOT_FOUND' }] });
-    const own = await stack.gql(`query($c: ID!) { cluster(id: $c) { workloads(first: 1) { edges { node { replicas } } } } }`, { c: ids.cluster }, a);
-    expect(own.data.cluster.workloads.edges[0].node.replicas).toBe(2);
+    const rollback = await stack.gql(`mutation($c: ID!) { rollbackWorkload(input: { clusterId: $c, name: "nginx-deployment", revision: 0 }) { workload { id } userErrors { field code } } }`, { c: ids.cluster }, b);
+    expect(rollback.data.rollbackWorkload).toEqual({ workload: null, userErrors: [{ field: ['clusterId'], code: 'NOT_FOUND' }] });
+    const del = await stack.gql(`mutation($c: ID!) { deleteWorkload(input: { clusterId: $c, kind: "Deployment", name: "nginx-deployment" }) { deleted userErrors { field code } } }`, { c: ids.cluster }, b);
+    expect(del.data.deleteWorkload).toEqual({ deleted: false, userErrors: [{ field: ['clusterId'], code: 'NOT_FOUND' }] });
+    const podName = (await stack.gql(`query($id: ID!) { node(id: $id) { ... on Pod { name } } }`, { id: ids.pod }, a)).data.node.name;
+    const delPod = await stack.gql(`mutation($c: ID!, $n: String!) { deletePod(input: { clusterId: $c, name: $n }) { pod { id } userErrors { field code } } }`, { c: ids.cluster, n: podName }, b);
+    expect(delPod.data.deletePod).toEqual({ pod: null, userErrors: [{ field: ['clusterId'], code: 'NOT_FOUND' }] });
+    const own = await stack.gql(`query($c: ID!) { cluster(id: $c) { workloads(first: 1) { edges { node { replicas generation } } } pods(first: 10) { edges { node { name deletionTimestamp } } } } }`, { c: ids.cluster }, a);
+    expect(own.data.cluster.workloads.edges[0].node).toEqual({ replicas: 2, generation: 1 });
+    expect(own.data.cluster.pods.edges.map((e: any) => e.node.deletionTimestamp)).toEqual([null, null]);
+    // image caches are per account
+    expect((await stack.gql(`{ imageCaches(first: 10) { edges { node { image } } } }`, {}, b)).data.imageCaches.edges).toEqual([]);
+    expect((await stack.gql(`{ imageCaches(first: 10) { edges { node { image } } } }`, {}, a)).data.imageCaches.edges).toEqual([{ node: { image: 'alice/private-model:1' } }]);
     // Bob may use the same cluster name in his own account.
     const mine = await stack.gql(`mutation { createCluster(input: { name: "shared-name", region: "ap-guangzhou" }) { cluster { id } userErrors { code } } }`, {}, b);
     expect(mine.data.createCluster.userErrors).toEqual([]);
@@ -56,7 +68,7 @@ describe('tenant isolation', () => {
   });
 
   it('refuses subscriptions to them with NOT_FOUND', async () => {
-    for (const query of [POD_EVENTS, `subscription($c: ID!) { clusterStatus(clusterId: $c) { id status } }`]) {
+    for (const query of [POD_EVENTS, `subscription($c: ID!) { clusterStatus(clusterId: $c) { id status } }`, `subscription($c: ID!, $since: Int) { workloadEvents(clusterId: $c, since: $since) { sequence reason } }`]) {
       const s = new Subscription(stack.wsUrl, b, query, { c: ids.cluster, since: 0 }, (d) => d);
       await s.until(() => false, 'an error').catch(() => undefined);
       expect(s.items).toEqual([]);

@@ -1,5 +1,5 @@
 import type { ImageCache, Workload } from '../../generated/prisma/client';
-import { builder, parseId, requireAccount, UserErrorRef } from '../builder';
+import { builder, cursorPage, decodeCursor, encodeCursor, parseId, requireAccount, UserErrorRef } from '../builder';
 import { ClusterRef, PodRef, WorkloadRef, type PodView } from './refs';
 import { BilledSpecRef } from './pods';
 import { applyManifest, type ApplyResult, type AppliedObject } from '../../app/manifests';
@@ -276,10 +276,21 @@ builder.mutationField('createImageCache', (t) =>
 );
 
 builder.queryField('imageCaches', (t) =>
-  t.field({
-    type: [ImageCacheRef],
-    description: "Your account's cached images.",
-    resolve: (_, __, ctx) => ctx.svc.db.imageCache.findMany({ where: { accountId: requireAccount(ctx).id }, orderBy: { image: 'asc' }, take: 1000 }),
+  t.connection({
+    type: ImageCacheRef,
+    description: "Your account's cached images, by image.",
+    resolve: (_, args, ctx) => {
+      const account = requireAccount(ctx);
+      return cursorPage(args, (c: ImageCache) => encodeCursor(c.image), async ({ after, before, limit, inverted }) => {
+        const a = decodeCursor(after, (v): v is string => typeof v === 'string');
+        const b = decodeCursor(before, (v): v is string => typeof v === 'string');
+        return ctx.svc.db.imageCache.findMany({
+          where: { accountId: account.id, image: { ...(a !== undefined ? { gt: a } : {}), ...(b !== undefined ? { lt: b } : {}) } },
+          orderBy: { image: inverted ? 'desc' : 'asc' },
+          take: limit,
+        });
+      });
+    },
   }),
 );
 
