@@ -576,7 +576,7 @@ async function main(): Promise<number> {
     await pc.connect();
     let template: Record<string, unknown>;
     try {
-      const r = await pc.query(`SELECT p.* FROM "Pod" p JOIN "Workload" w ON w."id" = p."workloadId" WHERE w."name" = $1 LIMIT 1`, [DEPLOYMENT]);
+      const r = await pc.query(`SELECT p.* FROM "Pod" p WHERE p."ownerName" LIKE $1 LIMIT 1`, [`${DEPLOYMENT}-%`]);
       template = r.rows[0];
     } finally {
       await pc.end();

@@ -181,14 +181,32 @@ async function schedule(pass: Pass, regionName: string, accountId: string): Prom
   const transitions = pending.map((p, i) => {
     const s = sandboxes[i];
     const t = scheduled(p, { zone: s.zone ?? requests[i].zone, hostId: s.hostId ?? requests[i].hostId, sandboxId: s.id }, now);
-    // the sandbox is read again when it next changes (at once if it is already up)
-    const up = s.phase !== 'Creating' || s.nextChangeAt === null;
-    return { ...t, pod: { ...t.pod, nextCheckAt: up ? now : new Date(s.nextChangeAt!), syncedAt: null } };
+    return { ...t, pod: { ...t.pod, nextCheckAt: s.nextChangeAt === null ? null : new Date(s.nextChangeAt), syncedAt: null } };
   });
-  await commit(pass, transitions, transitions.map((t) => t.pod));
-  // With no boot latency the sandboxes are already up: observe them in this same pass.
-  if (transitions.some((t) => t.pod.nextCheckAt!.getTime() <= now.getTime())) await observe(pass);
-  else for (const s of sandboxes) later(pass, s.nextChangeAt);
+  // A sandbox that is already up (no boot latency) is read at once, so the pod is written once
+  // with its binding and what the sandbox reports, and its first events.
+  const up = transitions.flatMap((t, i) => (sandboxes[i].phase !== 'Creating' ? [i] : []));
+  const events: (Transition<Pod> & { eventType?: 'Normal' | 'Warning' })[] = [];
+  const pods = transitions.map((t) => t.pod);
+  const changed = new Set<string>();
+  if (up.length > 0) {
+    const states = await svc.provider.describeSandboxes(up.map((i) => pods[i].uid), up.map(() => now.getTime() - 1));
+    const released: string[] = [];
+    up.forEach((i, k) => {
+      const o = observedTransition(pods[i], states[k], svc.clock.now());
+      pods[i] = o.pod;
+      events.push(transitions[i], ...o.events.map((e) => ({ ...e, pod: o.pod })));
+      if (o.changed) changed.add(o.pod.id);
+      if (o.released) released.push(o.pod.uid);
+    });
+    if (released.length > 0) await svc.provider.deleteSandboxes(released);
+  }
+  const upSet = new Set(up);
+  transitions.forEach((t, i) => {
+    if (!upSet.has(i)) events.push(t);
+  });
+  await commit(pass, events, pods, changed);
+  for (const p of pods) later(pass, p.nextCheckAt?.getTime() ?? null);
 }
 
 /**
