@@ -1442,3 +1442,10 @@ describe('parseManifest refuses', () => {
     });
   }
 });
+
+describe('Job features not supported yet', () => {
+  it('refuses podFailurePolicy and friends instead of ignoring them', () => {
+    const job = `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  podFailurePolicy:\n    rules: []\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: a\n        image: busybox\n`;
+    expect(parseManifest(job).errors).toEqual([expect.objectContaining({ code: 'UNSUPPORTED_FIELD', field: ['manifest', '0', 'spec', 'podFailurePolicy'] })]);
+  });
+});

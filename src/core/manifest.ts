@@ -1097,6 +1097,10 @@ class Validator {
     }
     const suspend = this.bool(raw.suspend, [...path, 'suspend']);
     const manualSelector = this.bool(raw.manualSelector, [...path, 'manualSelector']);
+    // Job features this platform does not run yet: refused rather than silently ignored.
+    for (const field of ['podFailurePolicy', 'successPolicy', 'backoffLimitPerIndex', 'maxFailedIndexes', 'podReplacementPolicy', 'managedBy']) {
+      if (!isAbsent(raw[field])) this.add([...path, field], 'UNSUPPORTED_FIELD', `Forbidden: ${field} is not supported yet`);
+    }
 
     const selPath = [...path, 'selector'];
     let matchLabels: Record<string, string> | undefined;
