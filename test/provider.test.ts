@@ -239,7 +239,7 @@ describe('the simulated provider running pods', () => {
     const containers = [{ name: 'app', image: 'nginx:1.14.2', readinessProbe: { periodSeconds: 3 } }];
     await provider.createSandboxes([request(clusterId, uid, { 'sim.nodeless.dev/never-ready': 'true', 'sim.nodeless.dev/run-ms': 'soon' }, { containers, restartPolicy: 'OnFailure', terminationGracePeriodSeconds: 10 })]);
     const row = await store.prisma.simSandbox.findUniqueOrThrow({ where: { podUid: uid } });
-    expect(row.behaviour).toMatchObject({ bootMs: 1000, pullMs: 2000, runMs: null, exitCode: 0, restartPolicy: 'OnFailure', readiness: { initialDelayMs: 0, periodMs: 3000 }, neverReady: true, stopMs: 3000, gracePeriodMs: 10_000, containers: [{ name: 'app', image: 'nginx:1.14.2' }] });
+    expect(row.behaviour).toMatchObject({ bootMs: 1000, pullMs: 2000, runMs: 5000, exitCode: 0, restartPolicy: 'OnFailure', readiness: { initialDelayMs: 0, periodMs: 3000 }, neverReady: true, stopMs: 3000, gracePeriodMs: 10_000, containers: [{ name: 'app', image: 'nginx:1.14.2' }] });
     expect(row.readyAt.getTime() - row.createdAt.getTime()).toBe(1000);
     unwatch();
   });

@@ -222,10 +222,13 @@ async function commit(pass: Pass, events: (Transition<Pod> & { eventType?: 'Norm
     if (written.length < pods.length) pass.again = true;
     const byId = new Map(written.map((p) => [p.id, p]));
     const out: EventInput[] = [];
+    const final = new Set(pods);
     for (const e of events) {
       const pod = byId.get(e.pod.id);
       if (!pod) continue; // changed by someone else meanwhile: the next pass sees the fresh row
-      out.push({ ...e, pod });
+      // An event about an earlier state in the same write (Scheduled, when the sandbox was already
+      // up) shows the pod as it was then, so a watcher sees Pending → ContainerCreating → Running.
+      out.push({ ...e, pod: final.has(e.pod) ? pod : { ...e.pod, resourceVersion: pod.resourceVersion } });
     }
     // the owner's controller cares about phase, readiness and restarts (not about scheduling)
     for (const p of written) if (p.workloadId && touch?.has(p.id)) pass.touchedWorkloads.add(p.workloadId);

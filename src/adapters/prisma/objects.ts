@@ -52,13 +52,14 @@ export interface WorkloadSnapshot {
   ownerId: string | null;
   generation: number;
   observedGeneration: number;
-  spec: unknown;
+  /** spec.replicas (Deployment, ReplicaSet, StatefulSet), else null. The spec itself is not copied into events. */
+  replicas: number | null;
   status: unknown;
   resourceVersion: number;
 }
 
 /** The workload fields a snapshot needs. */
-export type WorkloadLike = Pick<WorkloadSnapshot, 'id' | 'uid' | 'clusterId' | 'kind' | 'namespace' | 'name' | 'ownerId' | 'generation' | 'observedGeneration' | 'spec' | 'status' | 'resourceVersion'>;
+export type WorkloadLike = Pick<WorkloadSnapshot, 'id' | 'uid' | 'clusterId' | 'kind' | 'namespace' | 'name' | 'ownerId' | 'generation' | 'observedGeneration' | 'status' | 'resourceVersion'> & { spec: unknown };
 
 export interface EventRecord {
   id: string;
@@ -97,7 +98,8 @@ export interface WorkloadEventInput {
 export type EventInput = PodEventInput | WorkloadEventInput;
 
 export function workloadSnapshot(w: WorkloadLike): WorkloadSnapshot {
-  return { id: w.id, uid: w.uid, clusterId: w.clusterId, kind: w.kind, namespace: w.namespace, name: w.name, ownerId: w.ownerId, generation: w.generation, observedGeneration: w.observedGeneration, spec: w.spec, status: w.status, resourceVersion: w.resourceVersion };
+  const replicas = (w.spec as { replicas?: unknown } | null)?.replicas;
+  return { id: w.id, uid: w.uid, clusterId: w.clusterId, kind: w.kind, namespace: w.namespace, name: w.name, ownerId: w.ownerId, generation: w.generation, observedGeneration: w.observedGeneration, replicas: typeof replicas === 'number' ? replicas : null, status: w.status, resourceVersion: w.resourceVersion };
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

@@ -32,7 +32,7 @@ const WorkloadSnapshotRef = builder.objectRef<WorkloadSnapshot>('WorkloadSnapsho
     uid: t.exposeString('uid'),
     generation: t.exposeInt('generation'),
     observedGeneration: t.exposeInt('observedGeneration'),
-    replicas: t.int({ nullable: true, resolve: (w) => { const r = (w.spec as { replicas?: unknown })?.replicas; return typeof r === 'number' ? r : null; } }),
+    replicas: t.int({ nullable: true, description: 'spec.replicas (Deployment, ReplicaSet, StatefulSet).', resolve: (w) => w.replicas ?? null }),
     status: t.field({ type: WorkloadStatusRef, resolve: (w) => (w.status ?? {}) as object }),
     resourceVersion: t.string({ resolve: (w) => String(w.resourceVersion) }),
   }),
