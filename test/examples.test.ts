@@ -263,4 +263,26 @@ describe('the Kubernetes docs examples, end to end over graphql-ws', () => {
     const after = await stack.gql(`query($c: ID!) { cluster(id: $c) { workloads(first: 50) { edges { node { name resourceVersion: generation } } } } }`, { c: clusterId }, token);
     expect(after.data).toEqual(before.data);
   });
+
+  it('deletes through the typed mutations: a pod is replaced, a CronJob goes with its Jobs and their pods', async () => {
+    const web1 = await stack.gql(`mutation($c: ID!) { deletePod(input: { clusterId: $c, name: "web-1" }) { pod { name status deletionTimestamp } userErrors { code } } }`, { c: clusterId }, token);
+    expect(web1.data.deletePod).toMatchObject({ pod: { name: 'web-1', status: 'Terminating' }, userErrors: [] });
+    await step(10_000); // gone at once (no stop time here), re-created, available after minReadySeconds
+    const pods = await stack.gql(`query($c: ID!) { cluster(id: $c) { pods(first: 50) { edges { node { name status uid } } } } }`, { c: clusterId }, token);
+    expect(pods.data.cluster.pods.edges.map((e: any) => e.node).filter((p: any) => p.name === 'web-1')).toEqual([expect.objectContaining({ status: 'Running' })]);
+
+    const del = await stack.gql(`mutation($c: ID!) { deleteWorkload(input: { clusterId: $c, kind: "CronJob", name: "hello" }) { deleted userErrors { code } } }`, { c: clusterId }, token);
+    expect(del.data.deleteWorkload).toEqual({ deleted: true, userErrors: [] });
+    await converge();
+    const left = await stack.gql(`query($c: ID!) { cluster(id: $c) { workloads(first: 50, kind: "Job") { edges { node { name } } } pods(first: 50) { edges { node { name } } } } }`, { c: clusterId }, token);
+    expect(left.data.cluster.workloads.edges.map((e: any) => e.node.name)).toEqual(['pi']);
+    expect(left.data.cluster.pods.edges.map((e: any) => e.node.name).filter((n: string) => n.startsWith('hello-'))).toEqual([]);
+    const again = await stack.gql(`mutation($c: ID!) { deleteWorkload(input: { clusterId: $c, kind: "CronJob", name: "hello" }) { deleted userErrors { code message } } }`, { c: clusterId }, token);
+    expect(again.data.deleteWorkload).toEqual({ deleted: false, userErrors: [{ code: 'NOT_FOUND', message: 'cronjobs.batch "hello" not found in namespace "default"' }] });
+
+    const cache = await stack.gql(`mutation { createImageCache(image: "nginx:1.27") { imageCache { image } userErrors { code } } }`, {}, token);
+    expect(cache.data.createImageCache).toEqual({ imageCache: { image: 'nginx:1.27' }, userErrors: [] });
+    const list = await stack.gql(`{ imageCaches(first: 10) { edges { node { image } } } }`, {}, token);
+    expect(list.data.imageCaches.edges).toEqual([{ node: { image: 'nginx:1.27' } }]);
+  });
 });

@@ -186,9 +186,16 @@ const RollbackWorkloadInput = builder.inputType('RollbackWorkloadInput', {
   }),
 });
 
+const RollbackWorkloadPayload = builder.objectRef<{ workload: Workload | null; userErrors: { field: string[]; message: string; code: string }[] }>('RollbackWorkloadPayload').implement({
+  fields: (t) => ({
+    workload: t.field({ type: WorkloadRef, nullable: true, description: 'The Deployment, with the old template as its spec (its new revision shows once the controller has run).', resolve: (p) => p.workload }),
+    userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+  }),
+});
+
 builder.mutationField('rollbackWorkload', (t) =>
   t.field({
-    type: ScaleWorkloadPayload,
+    type: RollbackWorkloadPayload,
     description: '`kubectl rollout undo deployment/<name> --to-revision=N`: the template of that revision becomes the Deployment template and is rolled out.',
     args: { input: t.arg({ type: RollbackWorkloadInput, required: true }) },
     resolve: async (_, { input }, ctx) => {
