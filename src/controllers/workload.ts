@@ -10,7 +10,7 @@ import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { appendEvents, insertRows, POD_COLUMNS, writePods, type EventInput, type Tx } from '../adapters/prisma/objects';
 import { initialPodState, terminating } from '../core/lifecycle';
-import { canonicalJson, nameSuffix } from '../core/pods';
+import { canonicalJson, generatedName, nameSuffix } from '../core/pods';
 import { parseQuantity, toUnitsCeil } from '../core/quantity';
 import type { PodInfo, PodPhase, PodToCreate, PodToDelete, WorkloadEvent } from '../core/workloads/types';
 import type { CronJobSpec, DeploymentSpec, JobSpec, ReplicaSetSpec, StatefulSetSpec } from '../core/workloads/specs';
@@ -125,8 +125,8 @@ async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promi
   const rows: Prisma.PodCreateManyInput[] = drafts.map((d) => {
     let name = d.name;
     if (name === undefined) {
-      const prefix = (d.generateName ?? `${w.name}-`).slice(0, 58);
-      do name = `${prefix}${nameSuffix(svc.ids.randomInts(5))}`;
+      const prefix = d.generateName ?? `${w.name}-`;
+      do name = generatedName(prefix, nameSuffix(svc.ids.randomInts(5)));
       while (taken.has(name));
     }
     taken.add(name);

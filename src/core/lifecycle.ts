@@ -2,8 +2,9 @@
  * The pod lifecycle as a pure state machine. Each transition takes the pod's current state and
  * returns the new state plus the Kubernetes-style event (watch type, reason, message) to record.
  *
- *   (created) ──► Pending ──schedule──► Pending/ContainerCreating ──sandbox up──► Running
- *        any state ──delete──► Terminating ──sandbox gone──► (deleted)
+ *   (created) ──► Pending ──schedule──► Pending/ContainerCreating ──► what the sandbox reports
+ *        (core/podstatus.ts: Running, CrashLoopBackOff, Completed, Error, …)
+ *   any state ──delete──► Terminating ──sandbox gone──► (deleted)
  */
 
 export type WatchType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -50,33 +51,12 @@ export const initialPodState = {
   containerStatuses: [] as never[],
 };
 
-export function created<P extends PodState>(pod: P, owner: { kind: string; name: string }): Transition<P> {
-  return { pod, type: 'ADDED', reason: 'SuccessfulCreate', message: `Created pod: ${pod.name} (by ${owner.kind} ${owner.name})` };
-}
-
-export function canSchedule(pod: PodState): boolean {
-  return pod.deletionTimestamp === null && pod.hostId === null && pod.phase === 'Pending';
-}
-
 export function scheduled<P extends PodState>(pod: P, placement: { zone: string; hostId: string; sandboxId: string }, now: Date): Transition<P> {
   return {
     pod: { ...pod, ...placement, status: 'ContainerCreating', reason: 'ContainerCreating', message: null, scheduledAt: now },
     type: 'MODIFIED',
     reason: 'Scheduled',
     message: `Successfully assigned ${pod.namespace}/${pod.name} to ${placement.hostId}`,
-  };
-}
-
-export function isStarting(pod: PodState): boolean {
-  return pod.deletionTimestamp === null && pod.phase === 'Pending' && pod.sandboxId !== null;
-}
-
-export function started<P extends PodState>(pod: P, now: Date): Transition<P> {
-  return {
-    pod: { ...pod, phase: 'Running', status: 'Running', reason: null, message: null, startedAt: now },
-    type: 'MODIFIED',
-    reason: 'Started',
-    message: `Started pod ${pod.namespace}/${pod.name} on ${pod.hostId}`,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, deploymentPodName, nameSuffix, podTemplateHash, rankForDeletion, safeEncode } from './pods';
+import { canonicalJson, generatedName, nameSuffix, podTemplateHash, safeEncode } from './pods';
 
 describe('pod template hash', () => {
   it('is the same for templates that differ only in key order', () => {
@@ -19,24 +19,10 @@ describe('pod template hash', () => {
 });
 
 describe('pod names', () => {
-  it('are deployment-hash-suffix', () => {
-    expect(deploymentPodName('web', '5d9f', nameSuffix([0, 1, 2, 3, 4]))).toBe('web-5d9f-bcdfg');
+  it('are the generateName prefix and a suffix', () => {
+    expect(generatedName('web-5d9f-', nameSuffix([0, 1, 2, 3, 4]))).toBe('web-5d9f-bcdfg');
   });
-  it('stay within 63 characters for long deployment names', () => {
-    expect(deploymentPodName('a'.repeat(80), 'h', 'xxxxx')).toHaveLength(63);
+  it('stay within 63 characters for long prefixes', () => {
+    expect(generatedName(`${'a'.repeat(80)}-h-`, 'xxxxx')).toHaveLength(63);
   });
-});
-
-describe('scale-down order', () => {
-  const t = (s: number) => new Date(1_000_000 + s * 1000);
-  const table = [
-    { name: 'an unscheduled pod goes before a scheduled one', pods: [{ id: 'a', hostId: 'h', phase: 'Pending', status: 'ContainerCreating', createdAt: t(0) }, { id: 'b', hostId: null, phase: 'Pending', status: 'Pending', createdAt: t(0) }], first: 'b' },
-    { name: 'a pending pod goes before a running one', pods: [{ id: 'a', hostId: 'h', phase: 'Running', status: 'Running', createdAt: t(9) }, { id: 'b', hostId: 'h', phase: 'Pending', status: 'ContainerCreating', createdAt: t(0) }], first: 'b' },
-    { name: 'the newest of equal pods goes first', pods: [{ id: 'a', hostId: 'h', phase: 'Running', status: 'Running', createdAt: t(1) }, { id: 'b', hostId: 'h', phase: 'Running', status: 'Running', createdAt: t(5) }], first: 'b' },
-  ];
-  for (const row of table) {
-    it(row.name, () => {
-      expect(rankForDeletion(row.pods)[0].id).toBe(row.first);
-    });
-  }
 });

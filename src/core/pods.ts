@@ -1,6 +1,6 @@
 /**
- * Pure pod rules: names, template hashes, which pods go first on scale-down, and the status
- * text `kubectl get pods` would show.
+ * Pure pod rules: generated names and template hashes. (Which pods go first on scale-down is the
+ * ReplicaSet controller's: core/workloads/replicaset.ts.)
  */
 
 const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -52,34 +52,8 @@ export function nameSuffix(randomInts: readonly number[]): string {
   return s;
 }
 
-export function deploymentPodName(deployment: string, hash: string, suffix: string): string {
+/** A `generateName` result: the prefix (e.g. `web-5d9f-`, `pi-`) and a suffix, within 63 characters. */
+export function generatedName(prefix: string, suffix: string): string {
   // Pod names are DNS subdomains (≤ 253); keep the prefix short enough for the 63-char hostname.
-  const prefix = `${deployment}-${hash}-`.slice(0, 63 - suffix.length);
-  return `${prefix}${suffix}`;
-}
-
-export interface PodForRanking {
-  id: string;
-  hostId: string | null;
-  phase: string;
-  status: string;
-  createdAt: Date;
-}
-
-/**
- * Order in which a controller removes pods when scaling down, following the ReplicaSet
- * controller: unscheduled before scheduled, Pending before Running, not-ready before ready,
- * newer before older. Returns a new array, first to delete first.
- */
-export function rankForDeletion<T extends PodForRanking>(pods: readonly T[]): T[] {
-  const phaseRank = (p: T) => (p.phase === 'Pending' ? 0 : p.phase === 'Unknown' ? 1 : 2);
-  const readyRank = (p: T) => (p.status === 'Running' ? 1 : 0);
-  return [...pods].sort(
-    (a, b) =>
-      Number(a.hostId !== null) - Number(b.hostId !== null) ||
-      phaseRank(a) - phaseRank(b) ||
-      readyRank(a) - readyRank(b) ||
-      b.createdAt.getTime() - a.createdAt.getTime() ||
-      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-  );
+  return `${prefix.slice(0, 63 - suffix.length)}${suffix}`;
 }

@@ -3,7 +3,7 @@ import { insertRows } from '../prisma/objects';
 import type { Clock } from '../../ports/clock';
 import type { Provider, SandboxChange, SandboxPhase, SandboxRequest, SandboxState } from '../../ports/provider';
 import { eventsBetween, goneAt, observe, type SandboxBehaviour } from '../../core/kubelet';
-import { parseSimAnnotations, SIM_MAX_MS, SIM_PREFIX } from '../../core/simulation';
+import { parseSimAnnotations } from '../../core/simulation';
 
 const SANDBOX_COLUMNS: Record<string, string> = { id: 'text', clusterId: 'uuid', region: 'text', zone: 'text', hostId: 'text', podUid: 'uuid', cpuMilli: 'int', memoryMi: 'int', createdAt: 'timestamptz', readyAt: 'timestamptz', stopMs: 'int', deleteAt: 'timestamptz', goneAt: 'timestamptz', behaviour: 'jsonb' };
 
@@ -25,11 +25,6 @@ export const DEFAULT_BATCH_RUN_MS = 5000;
 
 /** Pull time of a pod whose every image is in the account's image cache. */
 export const CACHED_PULL_MS = 50;
-
-/** Per-pod overrides, from the pod's annotations (see core/simulation.ts and the README). */
-export const SIM_BOOT_ANNOTATION = `${SIM_PREFIX}boot-ms`;
-export const SIM_STOP_ANNOTATION = `${SIM_PREFIX}stop-ms`;
-export { SIM_MAX_MS };
 
 /** SimSandbox.behaviour: the agent's script, plus the pod's name for event messages. */
 interface StoredBehaviour extends SandboxBehaviour {
