@@ -1,9 +1,20 @@
 import type { Pod } from '../generated/prisma/client';
-import type { EventInput, Tx } from '../adapters/prisma/objects';
-import { writePods } from '../adapters/prisma/objects';
+import type { EventInput, PodEventInput, Tx } from '../adapters/prisma/objects';
+import { POD_LIGHT, writePods } from '../adapters/prisma/objects';
 import { terminating } from '../core/lifecycle';
 
-const POD_LIGHT = { spec: true, annotations: true, containerStatuses: true } as const;
+/**
+ * Starts graceful deletion of pods (Terminating, with a `Killing` event each), guarded by the
+ * resourceVersion the caller read. Returns the pods written, with their events; a pod another
+ * writer changed first is left out (the caller decides whether to retry).
+ */
+export async function terminatePods(tx: Tx, pods: Pod[], why: string, now: Date): Promise<{ written: Pod[]; events: PodEventInput[] }> {
+  const transitions = pods.filter((p) => p.deletionTimestamp === null).map((p) => terminating(p, now, why));
+  const written = await writePods(tx, transitions.map((t) => t.pod));
+  const fresh = new Map(written.map((p) => [p.id, p]));
+  const events: PodEventInput[] = transitions.flatMap((t) => (fresh.has(t.pod.id) ? [{ ...t, pod: fresh.get(t.pod.id)! }] : []));
+  return { written, events };
+}
 
 /**
  * Deletes workloads with everything they own, as Kubernetes' garbage collector does: their pods
@@ -19,11 +30,9 @@ export async function deleteWorkloadTree(tx: Tx, rootIds: string[], why: string,
     for (const k of frontier) all.add(k);
   }
   const pods = (await tx.pod.findMany({ where: { workloadId: { in: [...all] }, deletionTimestamp: null }, omit: POD_LIGHT })) as Pod[];
-  const transitions = pods.map((p) => terminating(p, new Date(now), why));
-  const written = await writePods(tx, transitions.map((t) => t.pod));
-  if (written.length < transitions.length) throw new Error('pods changed concurrently while deleting a workload; retrying');
-  const fresh = new Map(written.map((p) => [p.id, p]));
-  for (const t of transitions) events.push({ ...t, pod: fresh.get(t.pod.id)! });
+  const terminated = await terminatePods(tx, pods, why, new Date(now));
+  if (terminated.written.length < pods.length) throw new Error('pods changed concurrently while deleting a workload; retrying');
+  events.push(...terminated.events);
   const doomed = await tx.workload.findMany({ where: { id: { in: rootIds } } });
   for (const d of doomed) events.push({ type: 'DELETED', reason: 'Deleted', message: `Deleted ${d.kind} ${d.namespace}/${d.name}`, workload: d });
   await tx.workload.deleteMany({ where: { id: { in: rootIds } } });

@@ -7,9 +7,10 @@ import { checkPodsPerCluster, lockScope } from './limits';
 import { canonicalJson } from '../core/pods';
 import { formatFieldPath, parseManifest, type ManifestObject, type WorkloadObject } from '../core/manifest';
 import { validateUpdate } from '../core/update';
+import { resourceName } from '../core/names';
 import { withGeneratedSelector } from '../core/workloads/owned';
 import { initialPodState } from '../core/lifecycle';
-import { appendEvents, insertRows, POD_COLUMNS, type EventInput, type EventRecord } from '../adapters/prisma/objects';
+import { appendEvents, insertRows, POD_COLUMNS, POD_LIGHT, type EventInput, type EventRecord } from '../adapters/prisma/objects';
 import { publishEvents } from './topics';
 
 export type ApplyAction = 'CREATED' | 'CONFIGURED' | 'UNCHANGED';
@@ -100,12 +101,6 @@ function desiredPods(o: WorkloadObject): { count: number; field: string[] } {
     case 'Pod':
       return { count: 1, field: ['metadata', 'name'] };
   }
-}
-
-/** `kubectl`'s resource name for a kind: deployment.apps, job.batch, pod. */
-function resourceName(kind: string): string {
-  const group = kind === 'Deployment' || kind === 'StatefulSet' ? '.apps' : kind === 'Job' || kind === 'CronJob' ? '.batch' : '';
-  return `${kind.toLowerCase()}${group}`;
 }
 
 type Written = { applied: AppliedObject[]; records: EventRecord[] } | { errors: UserError[] };
@@ -243,7 +238,7 @@ async function writePod(svc: Services, tx: Prisma.TransactionClient, clusterId: 
   if (canonicalJson(existing.labels) === canonicalJson(o.metadata.labels) && canonicalJson(existing.annotations) === canonicalJson(o.metadata.annotations)) return { ...base, action: 'UNCHANGED' };
   const { count } = await tx.pod.updateMany({ where: { id: existing.id, resourceVersion: existing.resourceVersion }, data: { labels: o.metadata.labels, annotations: o.metadata.annotations, resourceVersion: { increment: 1 } } });
   if (count === 0) throw Object.assign(new Error('pod changed concurrently'), { code: 'P2002' }); // retried by applyManifest
-  const fresh = (await tx.pod.findUniqueOrThrow({ where: { id: existing.id }, omit: { spec: true, annotations: true, containerStatuses: true } })) as Pod;
+  const fresh = (await tx.pod.findUniqueOrThrow({ where: { id: existing.id }, omit: POD_LIGHT })) as Pod;
   events.push({ type: 'MODIFIED', reason: 'Applied', message: `pod/${o.metadata.name} configured`, pod: fresh });
   return { ...base, action: 'CONFIGURED' };
 }

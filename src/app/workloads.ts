@@ -4,14 +4,13 @@ import type { UserError } from './errors';
 import { findCluster } from './clusters';
 import { keys } from './topics';
 import { checkPodsPerCluster, lockScope } from './limits';
-import { validateDns1123Label, validateDns1123Subdomain } from '../core/names';
-import { appendEvents, writePods, type EventInput } from '../adapters/prisma/objects';
+import { resourceName, validateDns1123Label, validateDns1123Subdomain } from '../core/names';
+import { appendEvents, POD_LIGHT, type EventInput } from '../adapters/prisma/objects';
 import { publishEvents } from './topics';
-import { terminating } from '../core/lifecycle';
-import { rollbackTemplate, type ReplicaSetInfo } from '../core/workloads/deployment';
+import { POD_TEMPLATE_HASH_LABEL, REVISION_ANNOTATION, rollbackTemplate, type ReplicaSetInfo } from '../core/workloads/deployment';
 import type { DeploymentSpec, ReplicaSetSpec } from '../core/workloads/specs';
-import { deleteWorkloadTree } from './cascade';
-import { REVISION } from '../core/workloads/owned';
+import { deleteWorkloadTree, terminatePods } from './cascade';
+
 import type { Pod } from '../generated/prisma/client';
 
 export interface ScaleInput {
@@ -29,10 +28,8 @@ export async function scaleWorkload(svc: Services, accountId: string, input: Sca
   const fail = (field: string[], code: string, message: string) => ({ workload: null, userErrors: [{ field, code, message }] });
   if (!Number.isInteger(input.replicas) || input.replicas < 0) return fail(['replicas'], 'INVALID_VALUE', `replicas: Invalid value: ${input.replicas}: must be greater than or equal to 0`);
   if (input.replicas > svc.settings.limits.replicasPerWorkload) return fail(['replicas'], 'LIMIT_EXCEEDED', `at most ${svc.settings.limits.replicasPerWorkload} replicas per workload`);
-  const [badNamespace] = validateDns1123Label(input.namespace);
-  if (badNamespace) return fail(['namespace'], 'INVALID_NAME', `namespace: Invalid value: "${input.namespace}": ${badNamespace}`);
-  const [badName] = validateDns1123Subdomain(input.name);
-  if (badName) return fail(['name'], 'INVALID_NAME', `name: Invalid value: "${input.name}": ${badName}`);
+  const bad = checkNames(input.namespace, input.name);
+  if (bad.length) return { workload: null, userErrors: bad };
   if (!SCALABLE_KINDS.includes(input.kind)) return fail(['kind'], 'NOT_SCALABLE', `${input.kind} cannot be scaled; scalable kinds: ${SCALABLE_KINDS.join(', ')}`);
   const cluster = await findCluster(svc, accountId, input.clusterId);
   if (!cluster) return fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`);
@@ -41,7 +38,7 @@ export async function scaleWorkload(svc: Services, accountId: string, input: Sca
       const w = await tx.workload.findUnique({
         where: { clusterId_namespace_kind_name: { clusterId: cluster.id, namespace: input.namespace, kind: input.kind, name: input.name } },
       });
-      if (!w) return fail(['name'], 'NOT_FOUND', `${input.kind.toLowerCase()}s.apps "${input.name}" not found in namespace "${input.namespace}"`);
+      if (!w) return fail(['name'], 'NOT_FOUND', `${resourceName(input.kind, true)} "${input.name}" not found in namespace "${input.namespace}"`);
       const spec = w.spec as Record<string, unknown>;
       if (spec.replicas === input.replicas) return { workload: w, userErrors: [] };
       await lockScope(tx, `pods:${cluster.id}`);
@@ -61,6 +58,24 @@ export async function scaleWorkload(svc: Services, accountId: string, input: Sca
   return fail([], 'CONFLICT', 'the workload is being changed concurrently; try again');
 }
 
+/** What the Deployment controller knows of one of its ReplicaSets (a stored row and its pod count). */
+export function replicaSetInfo(r: Workload, podCount: number): ReplicaSetInfo {
+  const spec = r.spec as unknown as ReplicaSetSpec;
+  const annotations = r.annotations as Record<string, string>;
+  const status = r.status as { replicas?: number; readyReplicas?: number; availableReplicas?: number };
+  return {
+    id: r.id,
+    name: r.name,
+    templateHash: spec.template.metadata.labels[POD_TEMPLATE_HASH_LABEL] ?? '',
+    revision: Number(annotations[REVISION_ANNOTATION] ?? 0),
+    spec,
+    status: { replicas: status.replicas ?? 0, readyReplicas: status.readyReplicas ?? 0, availableReplicas: status.availableReplicas ?? 0 },
+    annotations,
+    createdAt: r.createdAt,
+    podCount,
+  };
+}
+
 type Fail = { field: string[]; code: string; message: string };
 const failWith = (field: string[], code: string, message: string): Fail[] => [{ field, code, message }];
 
@@ -71,8 +86,6 @@ function checkNames(namespace: string, name: string): Fail[] {
   if (badName) return failWith(['name'], 'INVALID_NAME', `name: Invalid value: "${name}": ${badName}`);
   return [];
 }
-
-const resource = (kind: string) => `${kind.toLowerCase()}s.${kind === 'Job' || kind === 'CronJob' ? 'batch' : 'apps'}`;
 
 /**
  * `kubectl rollout undo --to-revision=N`: copies the pod template of the ReplicaSet with that
@@ -90,12 +103,7 @@ export async function rollbackWorkload(svc: Services, accountId: string, input: 
     if (!w) return { workload: null, userErrors: failWith(['name'], 'NOT_FOUND', `deployments.apps "${input.name}" not found in namespace "${input.namespace}"`) };
     await tx.$queryRaw`SELECT "id" FROM "Workload" WHERE "id" = ${w.id}::uuid FOR UPDATE`;
     const rows = await tx.workload.findMany({ where: { ownerId: w.id, kind: 'ReplicaSet' } });
-    const infos: ReplicaSetInfo[] = rows.map((r) => {
-      const spec = r.spec as unknown as ReplicaSetSpec;
-      const annotations = r.annotations as Record<string, string>;
-      return { id: r.id, name: r.name, templateHash: spec.template.metadata.labels['pod-template-hash'] ?? '', revision: Number(annotations[REVISION] ?? 0), spec, status: { replicas: 0, readyReplicas: 0, availableReplicas: 0, ...(r.status as object) }, annotations, createdAt: r.createdAt, podCount: 0 };
-    });
-    const found = rollbackTemplate(infos, input.revision);
+    const found = rollbackTemplate(rows.map((r) => replicaSetInfo(r, 0)), input.revision);
     if ('error' in found) return { workload: null, userErrors: failWith(['revision'], 'NOT_FOUND', found.error) };
     const spec = w.spec as unknown as DeploymentSpec;
     const updated = await tx.workload.update({
@@ -126,7 +134,7 @@ export async function deleteWorkload(svc: Services, accountId: string, input: { 
     await deleteWorkloadTree(tx, [w.id], `${input.kind} ${input.name} deleted`, svc.clock.now(), events);
     return { ownerId: w.ownerId, records: await appendEvents(tx, cluster.id, events, new Date(svc.clock.now()), () => svc.ids.uuid()) };
   });
-  if (!outcome) return { deleted: false, userErrors: failWith(['name'], 'NOT_FOUND', `${resource(input.kind)} "${input.name}" not found in namespace "${input.namespace}"`) };
+  if (!outcome) return { deleted: false, userErrors: failWith(['name'], 'NOT_FOUND', `${resourceName(input.kind, true)} "${input.name}" not found in namespace "${input.namespace}"`) };
   await publishEvents(svc.bus, cluster.id, outcome.records);
   await svc.queue.add(keys.pods(cluster.id));
   if (outcome.ownerId) await svc.queue.add(keys.workload(outcome.ownerId));
@@ -144,14 +152,13 @@ export async function deletePod(svc: Services, accountId: string, input: { clust
   const cluster = await findCluster(svc, accountId, input.clusterId);
   if (!cluster) return { pod: null, userErrors: failWith(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
   for (let attempt = 0; attempt < 5; attempt++) {
-    const pod = (await svc.db.pod.findUnique({ where: { clusterId_namespace_name: { clusterId: cluster.id, namespace: input.namespace, name: input.name } }, omit: { spec: true, annotations: true, containerStatuses: true } })) as Pod | null;
+    const pod = (await svc.db.pod.findUnique({ where: { clusterId_namespace_name: { clusterId: cluster.id, namespace: input.namespace, name: input.name } }, omit: POD_LIGHT })) as Pod | null;
     if (!pod) return { pod: null, userErrors: failWith(['name'], 'NOT_FOUND', `pods "${input.name}" not found in namespace "${input.namespace}"`) };
     if (pod.deletionTimestamp) return { pod, userErrors: [] };
-    const t = terminating(pod, new Date(svc.clock.now()), 'deleted by the user');
     const outcome = await svc.db.$transaction(async (tx) => {
-      const [written] = await writePods(tx, [t.pod]);
-      if (!written) return null;
-      return { pod: written, records: await appendEvents(tx, cluster.id, [{ ...t, pod: written }], new Date(svc.clock.now()), () => svc.ids.uuid()) };
+      const { written, events } = await terminatePods(tx, [pod], 'deleted by the user', new Date(svc.clock.now()));
+      if (written.length === 0) return null;
+      return { pod: written[0], records: await appendEvents(tx, cluster.id, events, new Date(svc.clock.now()), () => svc.ids.uuid()) };
     });
     if (!outcome) continue; // changed meanwhile: read again
     await publishEvents(svc.bus, cluster.id, outcome.records);

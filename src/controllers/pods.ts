@@ -1,7 +1,7 @@
 import type { Pod, Prisma } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
-import { appendEvents, deletePods, writePods, type EventInput } from '../adapters/prisma/objects';
+import { appendEvents, deletePods, POD_LIGHT, writePods, type EventInput } from '../adapters/prisma/objects';
 import { deleted, scheduled, type Transition } from '../core/lifecycle';
 import { placePod } from '../core/placement';
 import { observedTransition } from '../core/podstatus';
@@ -14,8 +14,6 @@ export const POD_BATCH = 1000;
 /** How long after a sandbox's expected change the loop re-checks if no notification came. */
 export const NOTIFICATION_GRACE_MS = 1000;
 
-/** The loop rarely needs a pod's spec, annotations or container statuses: don't load them. */
-const LIGHT = { spec: true, annotations: true, containerStatuses: true } as const;
 
 interface Pass {
   svc: Services;
@@ -70,7 +68,7 @@ async function* pages(svc: Services, where: Prisma.PodWhereInput): AsyncGenerato
       where: { ...where, ...(after ? { id: { gt: after } } : {}) },
       orderBy: { id: 'asc' },
       take: POD_BATCH,
-      omit: LIGHT,
+      omit: POD_LIGHT,
     })) as Pod[];
     if (page.length > 0) yield page;
     if (page.length < POD_BATCH) return;

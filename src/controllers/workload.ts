@@ -8,19 +8,20 @@
 import type { Pod, Prisma, Workload } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
-import { appendEvents, insertRows, POD_COLUMNS, writePods, type EventInput, type Tx } from '../adapters/prisma/objects';
-import { initialPodState, terminating } from '../core/lifecycle';
+import { appendEvents, insertRows, POD_COLUMNS, POD_LIGHT, type EventInput } from '../adapters/prisma/objects';
+import { initialPodState } from '../core/lifecycle';
 import { canonicalJson, generatedName, nameSuffix } from '../core/pods';
 import { parseQuantity, toUnitsCeil } from '../core/quantity';
 import type { PodInfo, PodPhase, PodToCreate, PodToDelete, WorkloadEvent } from '../core/workloads/types';
 import type { CronJobSpec, DeploymentSpec, JobSpec, ReplicaSetSpec, StatefulSetSpec } from '../core/workloads/specs';
-import { podEventMessage, REVISION, withGeneratedSelector } from '../core/workloads/owned';
-import { deleteWorkloadTree } from '../app/cascade';
+import { podEventMessage, withGeneratedSelector } from '../core/workloads/owned';
+import { deleteWorkloadTree, terminatePods } from '../app/cascade';
 import { syncReplicaSet } from '../core/workloads/replicaset';
-import { syncDeployment, type ReplicaSetInfo } from '../core/workloads/deployment';
+import { syncDeployment } from '../core/workloads/deployment';
+import { replicaSetInfo } from '../app/workloads';
 import { syncStatefulSet, type ClaimToCreate } from '../core/workloads/statefulset';
 import { syncJob } from '../core/workloads/job';
-import { syncCronJob, type JobOfCronJob } from '../core/workloads/cronjob';
+import { CRONJOB_SCHEDULED_TIMESTAMP, syncCronJob, type JobOfCronJob } from '../core/workloads/cronjob';
 
 /** Reason of the watch-style event recorded when a workload's status changes. */
 export const STATUS_REASON = 'StatusUpdated';
@@ -37,7 +38,6 @@ interface Pass {
   requeueAfterMs: number | null;
 }
 
-const POD_LIGHT = { spec: true, annotations: true, containerStatuses: true } as const;
 
 /** Level-triggered reconcile of one workload of any kind. */
 export async function reconcileWorkload(svc: Services, id: string): Promise<void> {
@@ -160,22 +160,24 @@ async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promi
   pass.podsChanged = true;
 }
 
-/** Starts graceful deletion of pods (guarded by resourceVersion: a lost race retries the whole reconcile). */
+/** Starts graceful deletion of pods, with the controller's SuccessfulDelete event for each (a lost race retries the whole reconcile). */
 async function deletePods(pass: Pass, victims: PodToDelete[], pods: Pod[]): Promise<void> {
   if (victims.length === 0) return;
   const byId = new Map(pods.map((p) => [p.id, p]));
-  const now = new Date(pass.now);
-  const transitions = victims.flatMap((v) => {
+  // one `why` per pod: group the victims by it (a pass rarely has more than one)
+  const groups = new Map<string, Pod[]>();
+  for (const v of victims) {
     const p = byId.get(v.id);
-    return p && p.deletionTimestamp === null ? [{ t: terminating(p, now, v.why), why: v.why }] : [];
-  });
-  const written = await writePods(pass.tx, transitions.map((x) => x.t.pod));
-  if (written.length < transitions.length) throw new Error(`pods of ${pass.w.kind} ${pass.w.name} changed concurrently; retrying`);
-  const fresh = new Map(written.map((p) => [p.id, p]));
-  for (const { t } of transitions) {
-    const pod = fresh.get(t.pod.id)!;
-    pass.events.push({ type: 'MODIFIED', reason: 'SuccessfulDelete', message: podEventMessage(pass.w.kind, pass.w.name, 'delete', pod.name), pod });
-    pass.events.push({ ...t, pod });
+    if (p && p.deletionTimestamp === null) groups.set(v.why, [...(groups.get(v.why) ?? []), p]);
+  }
+  const fresh = new Map<string, Pod>();
+  for (const [reason, group] of groups) {
+    const { written, events } = await terminatePods(pass.tx, group, reason, new Date(pass.now));
+    if (written.length < group.length) throw new Error(`pods of ${pass.w.kind} ${pass.w.name} changed concurrently; retrying`);
+    for (const e of events) {
+      pass.events.push({ type: 'MODIFIED', reason: 'SuccessfulDelete', message: podEventMessage(pass.w.kind, pass.w.name, 'delete', e.pod.name), pod: e.pod }, e);
+      fresh.set(e.pod.id, e.pod);
+    }
   }
   for (let i = 0; i < pods.length; i++) pods[i] = fresh.get(pods[i].id) ?? pods[i];
   pass.podsChanged = true;
@@ -234,22 +236,7 @@ async function reconcileDeployment(pass: Pass): Promise<void> {
   const rsRows = await tx.workload.findMany({ where: { ownerId: w.id, kind: 'ReplicaSet' }, orderBy: { createdAt: 'asc' } });
   const counts = await tx.pod.groupBy({ by: ['workloadId'], where: { workloadId: { in: rsRows.map((r) => r.id) } }, _count: { _all: true } });
   const podCount = new Map(counts.map((c) => [c.workloadId!, c._count._all]));
-  const replicaSets: ReplicaSetInfo[] = rsRows.map((r) => {
-    const spec = r.spec as unknown as ReplicaSetSpec;
-    const annotations = r.annotations as Record<string, string>;
-    const status = r.status as { replicas?: number; readyReplicas?: number; availableReplicas?: number };
-    return {
-      id: r.id,
-      name: r.name,
-      templateHash: spec.template.metadata.labels['pod-template-hash'] ?? '',
-      revision: Number(annotations[REVISION] ?? 0),
-      spec,
-      status: { replicas: status.replicas ?? 0, readyReplicas: status.readyReplicas ?? 0, availableReplicas: status.availableReplicas ?? 0 },
-      annotations,
-      createdAt: r.createdAt,
-      podCount: podCount.get(r.id) ?? 0,
-    };
-  });
+  const replicaSets = rsRows.map((r) => replicaSetInfo(r, podCount.get(r.id) ?? 0));
   const d = { name: w.name, namespace: w.namespace, generation: w.generation, spec: w.spec as unknown as DeploymentSpec, status: w.status as object, annotations: w.annotations as Record<string, string>, createdAt: w.createdAt };
   const r = syncDeployment(d, replicaSets, pass.now);
   const now = new Date(pass.now);
@@ -368,8 +355,6 @@ async function reconcileJob(pass: Pass): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // CronJob
 
-export const SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
-
 function jobFinished(status: unknown): JobOfCronJob['finished'] {
   const conditions = ((status as { conditions?: { type: string; status: string; lastTransitionTime?: string }[] })?.conditions ?? []);
   const c = conditions.find((x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True');
@@ -382,7 +367,7 @@ async function reconcileCronJob(pass: Pass): Promise<void> {
   const jobs: JobOfCronJob[] = jobRows.map((j) => ({
     id: j.id,
     name: j.name,
-    scheduledTime: new Date((j.annotations as Record<string, string>)[SCHEDULED_TIMESTAMP] ?? j.createdAt),
+    scheduledTime: new Date((j.annotations as Record<string, string>)[CRONJOB_SCHEDULED_TIMESTAMP] ?? j.createdAt),
     createdAt: j.createdAt,
     finished: jobFinished(j.status),
   }));

@@ -20,6 +20,7 @@ import {
 } from './names';
 import { isNegative, isZero, parseQuantityValue } from './quantity';
 import { parseSimAnnotations } from './simulation';
+import { jobLabels } from './workloads/job';
 import { sizePod, type BilledSpec, type ContainerLike } from './sizing';
 import { validateSchedule } from './workloads/cronjob';
 import type {
@@ -113,12 +114,7 @@ const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 const CRONJOB_NAME_MAX = 52;
 
 /** The labels the Job controller generates on a Job's pod template (and selects by). */
-export const JOB_GENERATED_LABELS: readonly string[] = Object.freeze([
-  'batch.kubernetes.io/controller-uid',
-  'batch.kubernetes.io/job-name',
-  'controller-uid',
-  'job-name',
-]);
+export const JOB_GENERATED_LABELS: readonly string[] = Object.freeze(Object.keys(jobLabels('', '')));
 
 /**
  * Parses a manifest. `objects` holds only the objects that passed validation; `errors` holds

@@ -97,3 +97,9 @@ export function validateLabelValue(s: string): string[] {
   if (!QUALIFIED_NAME_RE.test(s)) errs.push(LABEL_VALUE_MESSAGE);
   return errs;
 }
+
+/** The resource name kubectl prints for a kind: `deployment.apps`, `jobs.batch` (plural), `pod`. */
+export function resourceName(kind: string, plural = false): string {
+  const group = kind === 'Deployment' || kind === 'StatefulSet' || kind === 'ReplicaSet' ? '.apps' : kind === 'Job' || kind === 'CronJob' ? '.batch' : '';
+  return `${kind.toLowerCase()}${plural ? 's' : ''}${group}`;
+}

@@ -10,6 +10,9 @@ const RETURNED = Object.keys(POD_COLUMNS)
   .map((c) => `p."${c}"`)
   .join(', ');
 
+/** Pod columns most readers never need (the heavy JSON): pass as `omit` to pod queries. */
+export const POD_LIGHT = { spec: true, annotations: true, containerStatuses: true } as const;
+
 /** A Prisma client or an interactive transaction. */
 export type Tx = Db | Prisma.TransactionClient;
 

@@ -29,6 +29,11 @@ export const JOB_CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 
+/** The labels a Job's pods carry and its generated selector matches (current and legacy keys). */
+export function jobLabels(uid: string, name: string): Record<string, string> {
+  return { [JOB_CONTROLLER_UID_LABEL]: uid, [JOB_NAME_LABEL]: name, 'controller-uid': uid, 'job-name': name };
+}
+
 export interface JobStatus {
   startTime: string | null;
   completionTime: string | null;
@@ -263,13 +268,7 @@ function ttl(spec: JobSpec, finishedAt: number, now: number): { deleteJob: boole
 /** A pod of the Job: NonIndexed `<job>-xxxxx`, Indexed `<job>-<i>-xxxxx` with its index. */
 function newPod(job: JobInput, index: number | null): PodToCreate {
   const template = structuredClone(job.spec.template);
-  const labels: Record<string, string> = {
-    ...template.metadata.labels,
-    [JOB_CONTROLLER_UID_LABEL]: job.uid,
-    [JOB_NAME_LABEL]: job.name,
-    'controller-uid': job.uid,
-    'job-name': job.name,
-  };
+  const labels: Record<string, string> = { ...template.metadata.labels, ...jobLabels(job.uid, job.name) };
   const annotations: Record<string, string> = { ...template.metadata.annotations };
   let spec: PodSpec = template.spec;
   if (index !== null) {

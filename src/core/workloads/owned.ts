@@ -4,11 +4,7 @@
  * about the pods a workload creates and deletes.
  */
 import type { JobSpec, LabelSelector, PodTemplate } from './specs';
-
-export const CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
-export const JOB_NAME = 'batch.kubernetes.io/job-name';
-/** A ReplicaSet's (and its Deployment's) revision number. */
-export const REVISION = 'deployment.kubernetes.io/revision';
+import { JOB_CONTROLLER_UID_LABEL, jobLabels } from './job';
 
 /**
  * A Job's generated selector (`batch.kubernetes.io/controller-uid: <uid>`) and the labels it adds
@@ -16,9 +12,8 @@ export const REVISION = 'deployment.kubernetes.io/revision';
  */
 export function withGeneratedSelector(spec: { template: PodTemplate; selector?: LabelSelector; manualSelector?: unknown }, uid: string, name: string): JobSpec {
   if (spec.manualSelector === true && spec.selector) return spec as unknown as JobSpec;
-  const labels = { [CONTROLLER_UID]: uid, [JOB_NAME]: name, 'controller-uid': uid, 'job-name': name };
-  const template: PodTemplate = { ...spec.template, metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata.labels, ...labels } } };
-  return { ...spec, selector: { matchLabels: { [CONTROLLER_UID]: uid } }, template } as unknown as JobSpec;
+  const template: PodTemplate = { ...spec.template, metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata.labels, ...jobLabels(uid, name) } } };
+  return { ...spec, selector: { matchLabels: { [JOB_CONTROLLER_UID_LABEL]: uid } }, template } as unknown as JobSpec;
 }
 
 /** The `SuccessfulCreate` / `SuccessfulDelete` message a controller records for a pod. */

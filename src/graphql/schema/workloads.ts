@@ -5,7 +5,7 @@ import { BilledSpecRef } from './pods';
 import { applyManifest, type ApplyResult, type AppliedObject } from '../../app/manifests';
 import { deletePod, deleteWorkload, rollbackWorkload, scaleWorkload } from '../../app/workloads';
 import { createImageCache } from '../../app/imageCaches';
-import { REVISION } from '../../core/workloads/owned';
+import { REVISION_ANNOTATION } from '../../core/workloads/deployment';
 import type { Condition } from '../../core/workloads/specs';
 import { isUuid } from '../../app/clusters';
 
@@ -73,7 +73,7 @@ builder.node(WorkloadRef, {
     annotations: t.field({ type: 'JSON', resolve: (w) => w.annotations }),
     spec: t.field({ type: 'JSON', description: 'The Kubernetes spec as applied, with defaults.', resolve: (w) => w.spec }),
     replicas: t.int({ nullable: true, description: 'spec.replicas (Deployment, ReplicaSet, StatefulSet).', resolve: (w) => int((w.spec as { replicas?: number }).replicas) }),
-    revision: t.int({ nullable: true, description: 'Deployment and ReplicaSet: the `deployment.kubernetes.io/revision` annotation.', resolve: (w) => { const r = (w.annotations as Record<string, string>)[REVISION]; return r === undefined ? null : Number(r); } }),
+    revision: t.int({ nullable: true, description: 'Deployment and ReplicaSet: the `deployment.kubernetes.io/revision` annotation.', resolve: (w) => { const r = (w.annotations as Record<string, string>)[REVISION_ANNOTATION]; return r === undefined ? null : Number(r); } }),
     status: t.field({ type: WorkloadStatusRef, resolve: (w) => w.status as AnyStatus }),
     owner: t.field({
       type: WorkloadRef,
