@@ -183,6 +183,36 @@ async function deletePods(pass: Pass, victims: PodToDelete[], pods: Pod[]): Prom
   pass.podsChanged = true;
 }
 
+/**
+ * Creates a workload this one controls (a Deployment's ReplicaSet, a CronJob's Job): same
+ * namespace, billed pod spec copied, `ownerId` set; its controller is woken after commit.
+ */
+async function createChild(pass: Pass, c: { uid?: string; kind: string; apiVersion: string; name: string; labels: Record<string, string>; annotations: Record<string, string>; spec: object }): Promise<void> {
+  const { w, svc } = pass;
+  const now = new Date(pass.now);
+  const child = await pass.tx.workload.create({
+    data: {
+      id: svc.ids.uuid(),
+      uid: c.uid ?? svc.ids.uuid(),
+      clusterId: w.clusterId,
+      namespace: w.namespace,
+      kind: c.kind,
+      apiVersion: c.apiVersion,
+      name: c.name,
+      labels: c.labels,
+      annotations: c.annotations,
+      spec: c.spec as Prisma.InputJsonValue,
+      podCpuMilli: w.podCpuMilli,
+      podMemoryMi: w.podMemoryMi,
+      ownerId: w.id,
+      createdAt: now,
+      updatedAt: now,
+    },
+  });
+  pass.events.push({ type: 'ADDED', reason: 'SuccessfulCreate', message: `Created ${c.kind} ${c.name}`, workload: child });
+  pass.wake.add(keys.workload(child.id));
+}
+
 /** Writes the status (and observedGeneration) if it changed, with a watch-style event; wakes the owner. */
 async function writeStatus(pass: Pass, status: object, extra: Prisma.WorkloadUpdateInput = {}): Promise<void> {
   const { w } = pass;
@@ -241,27 +271,7 @@ async function reconcileDeployment(pass: Pass): Promise<void> {
   const r = syncDeployment(d, replicaSets, pass.now);
   const now = new Date(pass.now);
   for (const c of r.createReplicaSets) {
-    const rs = await tx.workload.create({
-      data: {
-        id: pass.svc.ids.uuid(),
-        uid: pass.svc.ids.uuid(),
-        clusterId: w.clusterId,
-        namespace: w.namespace,
-        kind: 'ReplicaSet',
-        apiVersion: 'apps/v1',
-        name: c.name,
-        labels: c.spec.template.metadata.labels,
-        annotations: c.annotations,
-        spec: c.spec as unknown as Prisma.InputJsonValue,
-        podCpuMilli: w.podCpuMilli,
-        podMemoryMi: w.podMemoryMi,
-        ownerId: w.id,
-        createdAt: now,
-        updatedAt: now,
-      },
-    });
-    pass.events.push({ type: 'ADDED', reason: 'SuccessfulCreate', message: `Created ReplicaSet ${c.name}`, workload: rs });
-    pass.wake.add(keys.workload(rs.id));
+    await createChild(pass, { kind: 'ReplicaSet', apiVersion: 'apps/v1', name: c.name, labels: c.spec.template.metadata.labels, annotations: c.annotations, spec: c.spec });
   }
   for (const u of r.updateReplicaSets) {
     const row = rsRows.find((x) => x.id === u.id);
@@ -275,7 +285,6 @@ async function reconcileDeployment(pass: Pass): Promise<void> {
       data: {
         ...(replicasChange || readyChange ? { spec: nextSpec as unknown as Prisma.InputJsonValue, generation: { increment: 1 } } : {}),
         ...(u.annotations ? { annotations: u.annotations } : {}),
-        // the pod spec is the Deployment's: a resize of the template's resources re-bills new pods only
         resourceVersion: { increment: 1 },
         updatedAt: now,
       },
@@ -373,7 +382,6 @@ async function reconcileCronJob(pass: Pass): Promise<void> {
   }));
   const spec = w.spec as unknown as CronJobSpec;
   const r = syncCronJob({ name: w.name, namespace: w.namespace, uid: w.uid, createdAt: w.createdAt, spec, status: w.status as object }, jobs, pass.now);
-  const now = new Date(pass.now);
   if (r.deleteJobs.length > 0) {
     if (await deleteWorkloadTree(tx, r.deleteJobs.map((j) => j.id), 'deleted by its CronJob', pass.now, pass.events)) pass.podsChanged = true;
   }
@@ -381,27 +389,7 @@ async function reconcileCronJob(pass: Pass): Promise<void> {
     if (jobRows.some((j) => j.name === c.name)) continue;
     const uid = svc.ids.uuid();
     const jobSpec = withGeneratedSelector(c.spec, uid, c.name);
-    const job = await tx.workload.create({
-      data: {
-        id: svc.ids.uuid(),
-        uid,
-        clusterId: w.clusterId,
-        namespace: w.namespace,
-        kind: 'Job',
-        apiVersion: 'batch/v1',
-        name: c.name,
-        labels: c.labels,
-        annotations: c.annotations,
-        spec: jobSpec as unknown as Prisma.InputJsonValue,
-        podCpuMilli: w.podCpuMilli,
-        podMemoryMi: w.podMemoryMi,
-        ownerId: w.id,
-        createdAt: now,
-        updatedAt: now,
-      },
-    });
-    pass.events.push({ type: 'ADDED', reason: 'SuccessfulCreate', message: `Created Job ${c.name}`, workload: job });
-    pass.wake.add(keys.workload(job.id));
+    await createChild(pass, { uid, kind: 'Job', apiVersion: 'batch/v1', name: c.name, labels: c.labels, annotations: c.annotations, spec: jobSpec });
   }
   workloadEvents(pass, r.events);
   await writeStatus(pass, r.status);

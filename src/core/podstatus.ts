@@ -4,25 +4,18 @@
  * again, and the events to record. Pure.
  */
 import type { KubeletEvent, ObservedPod } from './kubelet';
-import type { WatchType } from './lifecycle';
+import type { PodState, WatchType } from './lifecycle';
 
-export interface ObservablePod {
-  namespace: string;
-  name: string;
-  phase: string;
-  status: string;
-  reason: string | null;
-  message: string | null;
+/** The pod fields the sandbox's report sets (lifecycle's PodState plus readiness, restarts, timing). */
+export type ObservablePod = Pick<PodState, 'namespace' | 'name' | 'phase' | 'status' | 'reason' | 'message' | 'sandboxId' | 'startedAt'> & {
   ready: boolean;
   readyAt: Date | null;
   restartCount: number;
-  startedAt: Date | null;
   finishedAt: Date | null;
-  sandboxId: string | null;
   nextCheckAt: Date | null;
   syncedAt: Date | null;
   containerStatuses?: unknown;
-}
+};
 
 export interface SandboxReport {
   phase: string;
