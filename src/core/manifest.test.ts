@@ -1,30 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { formatFieldPath, parseManifest, type ManifestObject } from './manifest';
+import { HELLO_CRONJOB, nginxDeployment, PI_JOB, WEB_STATEFULSET as WEB_DOCS } from '../../test/support/docs';
 
-/** The nginx Deployment from the Kubernetes documentation. */
-const NGINX = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: nginx-deployment
-  labels:
-    app: nginx
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.14.2
-        ports:
-        - containerPort: 80
-`;
+const NGINX = nginxDeployment();
+/** The docs' web StatefulSet without its storage class (to see the default). */
+const WEB_STATEFULSET = WEB_DOCS.replace('      storageClassName: "my-storage-class"\n', '');
 
 /** A small valid Deployment; `extra` is inserted under the container, `podExtra` under the pod spec. */
 function deployment(opts: {
@@ -673,81 +654,6 @@ describe('where each object came from', () => {
 
 // ---------------------------------------------------------------------------------------------
 // Every workload kind: the Kubernetes documentation examples, defaults, and bad inputs.
-
-/** The `web` StatefulSet from the Kubernetes documentation (without its storage class). */
-const WEB_STATEFULSET = `apiVersion: apps/v1
-kind: StatefulSet
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels:
-      app: nginx # has to match .spec.template.metadata.labels
-  serviceName: "nginx"
-  replicas: 3 # by default is 1
-  minReadySeconds: 10 # by default is 0
-  template:
-    metadata:
-      labels:
-        app: nginx # has to match .spec.selector.matchLabels
-    spec:
-      terminationGracePeriodSeconds: 10
-      containers:
-      - name: nginx
-        image: registry.k8s.io/nginx-slim:0.24
-        ports:
-        - containerPort: 80
-          name: web
-        volumeMounts:
-        - name: www
-          mountPath: /usr/share/nginx/html
-  volumeClaimTemplates:
-  - metadata:
-      name: www
-    spec:
-      accessModes: [ "ReadWriteOnce" ]
-      resources:
-        requests:
-          storage: 1Gi
-`;
-
-/** The `pi` Job from the Kubernetes documentation. */
-const PI_JOB = `apiVersion: batch/v1
-kind: Job
-metadata:
-  name: pi
-spec:
-  template:
-    spec:
-      containers:
-      - name: pi
-        image: perl:5.34.0
-        command: ["perl",  "-Mbignum=bpi", "-wle", "print bpi(2000)"]
-      restartPolicy: Never
-  backoffLimit: 4
-`;
-
-/** The `hello` CronJob from the Kubernetes documentation. */
-const HELLO_CRONJOB = `apiVersion: batch/v1
-kind: CronJob
-metadata:
-  name: hello
-spec:
-  schedule: "* * * * *"
-  jobTemplate:
-    spec:
-      template:
-        spec:
-          containers:
-          - name: hello
-            image: busybox:1.28
-            imagePullPolicy: IfNotPresent
-            command:
-            - /bin/sh
-            - -c
-            - date; echo Hello from the Kubernetes cluster
-          restartPolicy: OnFailure
-`;
 
 /** The nginx Pod from the Kubernetes documentation. */
 const NGINX_POD = `apiVersion: v1

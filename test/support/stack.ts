@@ -187,28 +187,7 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
   }
 }
 
-export const nginxDeployment = (replicas = 3, name = 'nginx-deployment') => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  labels:
-    app: nginx
-spec:
-  replicas: ${replicas}
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.14.2
-        ports:
-        - containerPort: 80
-`;
+export { nginxDeployment } from './docs';
 
 export const POD_EVENTS = `subscription($c: ID!, $since: Int) { podEvents(clusterId: $c, since: $since) { sequence type reason message pod { name phase status billedSpec { cpu memory } } } }`;
 export interface PodEventItem {
