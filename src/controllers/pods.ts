@@ -116,11 +116,11 @@ async function observe(pass: Pass): Promise<void> {
     const observations = due.map((p, i) => observedTransition(p, states[i], now));
     const finished = due.filter((_, i) => observations[i].released);
     if (finished.length > 0) await svc.provider.deleteSandboxes(finished.map((p) => p.uid));
-    for (const o of observations) later(pass, o.pod.nextCheckAt?.getTime() ?? null);
     const changed = new Set(observations.filter((o) => o.changed).map((o) => o.pod.id));
     await commit(pass, observations.flatMap((o) => o.events.map((e) => ({ ...e, pod: o.pod }))), observations.map((o) => o.pod), changed);
   }
-  // sleep until the next sandbox is due (the provider's notification usually comes first)
+  // sleep until the next sandbox is due, those just observed included (the provider's
+  // notification usually comes first)
   const next = await svc.db.pod.aggregate({ where: { clusterId, sandboxId: { not: null }, deletionTimestamp: null, nextCheckAt: { gt: new Date(now) } }, _min: { nextCheckAt: true } });
   later(pass, next._min.nextCheckAt?.getTime() ?? null);
 }

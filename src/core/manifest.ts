@@ -351,58 +351,43 @@ class Validator {
     // The rest is validated even after an apiVersion problem, so every error shows at once.
     const source = [...this.base, ...path];
     const metaPath = [...path, 'metadata'];
-    const specPath = [...path, 'spec'];
     const ok = () => this.errors.length === before;
 
+    // StatefulSet pods are named <name>-<ordinal> and carry it as their hostname: a label.
+    const nameRule = kind === 'Namespace' || kind === 'StatefulSet' ? 'label' : 'subdomain';
+    const metadata = this.metadata(value.metadata, metaPath, nameRule, kind !== 'Namespace');
+    if (kind === 'CronJob' && metadata && metadata.name.length > CRONJOB_NAME_MAX) {
+      this.invalid([...metaPath, 'name'], metadata.name, `must be no more than ${CRONJOB_NAME_MAX} characters`);
+    }
+    this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
+    if (kind === 'Namespace') {
+      if (ok() && metadata) this.objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata, source });
+      return;
+    }
+    const r = this.workloadSpec(kind, value, path);
+    if (ok() && metadata && r) this.objects.push({ apiVersion: wanted, kind, metadata, spec: r.spec, billed: r.billed, source } as ManifestObject);
+  }
+
+  /** The spec of a kind that runs pods, validated and defaulted, with its billed pod spec. */
+  private workloadSpec(kind: string, value: Record<string, unknown>, path: Path): { spec: unknown; billed: BilledSpec } | undefined {
+    const specPath = [...path, 'spec'];
     switch (kind) {
-      case 'Namespace': {
-        const metadata = this.metadata(value.metadata, metaPath, 'label', false);
-        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
-        if (ok() && metadata) this.objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata, source });
-        return;
-      }
-      case 'Deployment': {
-        const metadata = this.metadata(value.metadata, metaPath, 'subdomain', true);
-        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
-        const r = this.deploymentSpec(value.spec, specPath);
-        if (ok() && metadata && r) this.objects.push({ apiVersion: 'apps/v1', kind, metadata, spec: r.spec, billed: r.billed, source });
-        return;
-      }
-      case 'StatefulSet': {
-        // StatefulSet pods are named <name>-<ordinal> and carry it as their hostname: a label.
-        const metadata = this.metadata(value.metadata, metaPath, 'label', true);
-        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
-        const r = this.statefulSetSpec(value.spec, specPath);
-        if (ok() && metadata && r) this.objects.push({ apiVersion: 'apps/v1', kind, metadata, spec: r.spec, billed: r.billed, source });
-        return;
-      }
-      case 'Job': {
-        const metadata = this.metadata(value.metadata, metaPath, 'subdomain', true);
-        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
-        const r = this.jobSpec(value.spec, specPath, 'Job');
-        if (ok() && metadata && r) this.objects.push({ apiVersion: 'batch/v1', kind, metadata, spec: r.spec, billed: r.billed, source });
-        return;
-      }
-      case 'CronJob': {
-        const metadata = this.metadata(value.metadata, metaPath, 'subdomain', true);
-        if (metadata && metadata.name.length > CRONJOB_NAME_MAX) {
-          this.invalid([...metaPath, 'name'], metadata.name, `must be no more than ${CRONJOB_NAME_MAX} characters`);
-        }
-        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
-        const r = this.cronJobSpec(value.spec, specPath);
-        if (ok() && metadata && r) this.objects.push({ apiVersion: 'batch/v1', kind, metadata, spec: r.spec, billed: r.billed, source });
-        return;
-      }
+      case 'Deployment':
+        return this.deploymentSpec(value.spec, specPath);
+      case 'StatefulSet':
+        return this.statefulSetSpec(value.spec, specPath);
+      case 'Job':
+        return this.jobSpec(value.spec, specPath, 'Job');
+      case 'CronJob':
+        return this.cronJobSpec(value.spec, specPath);
       case 'Pod': {
-        const metadata = this.metadata(value.metadata, metaPath, 'subdomain', true);
-        this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
+        const metaPath = [...path, 'metadata'];
         const rawAnnotations = isPlainObject(value.metadata) ? value.metadata.annotations : undefined;
         this.simAnnotations(rawAnnotations, [...metaPath, 'annotations']);
-        const r = this.podSpec(value.spec, specPath, path, rawAnnotations, 'Pod');
-        if (ok() && metadata && r) this.objects.push({ apiVersion: 'v1', kind, metadata, spec: r.spec, billed: r.billed, source });
-        return;
+        return this.podSpec(value.spec, specPath, path, rawAnnotations, 'Pod');
       }
     }
+    return undefined;
   }
 
   private refuseKind(kind: string, path: Path): void {
