@@ -670,6 +670,87 @@ spec:
 
 type Obj = Record<string, any>;
 
+/** pods/pod-with-node-affinity.yaml of the Kubernetes docs. */
+const POD_WITH_NODE_AFFINITY = `apiVersion: v1
+kind: Pod
+metadata:
+  name: with-node-affinity
+spec:
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchExpressions:
+          - key: topology.kubernetes.io/zone
+            operator: In
+            values:
+            - antarctica-east1
+            - antarctica-west1
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 1
+        preference:
+          matchExpressions:
+          - key: another-node-label-key
+            operator: In
+            values:
+            - another-node-label-value
+  containers:
+  - name: with-node-affinity
+    image: registry.k8s.io/pause:3.8
+`;
+
+/** pods/pod-with-pod-affinity.yaml of the Kubernetes docs. */
+const POD_WITH_POD_AFFINITY = `apiVersion: v1
+kind: Pod
+metadata:
+  name: with-pod-affinity
+spec:
+  affinity:
+    podAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+      - labelSelector:
+          matchExpressions:
+          - key: security
+            operator: In
+            values:
+            - S1
+        topologyKey: topology.kubernetes.io/zone
+    podAntiAffinity:
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          labelSelector:
+            matchExpressions:
+            - key: security
+              operator: In
+              values:
+              - S2
+          topologyKey: topology.kubernetes.io/zone
+  containers:
+  - name: with-pod-affinity
+    image: registry.k8s.io/pause:3.8
+`;
+
+/** pods/topology-spread-constraints/one-constraint.yaml of the Kubernetes docs. */
+const ONE_CONSTRAINT = `kind: Pod
+apiVersion: v1
+metadata:
+  name: mypod
+  labels:
+    foo: bar
+spec:
+  topologySpreadConstraints:
+  - maxSkew: 1
+    topologyKey: zone
+    whenUnsatisfiable: DoNotSchedule
+    labelSelector:
+      matchLabels:
+        foo: bar
+  containers:
+  - name: pause
+    image: registry.k8s.io/pause:3.1
+`;
+
 /** The YAML of `base` after `edit` changed a copy of it. */
 function edited(base: string, edit: (o: Obj) => void): string {
   const o = parseYaml(base) as Obj;
@@ -869,6 +950,44 @@ describe('parseManifest defaults each kind as Kubernetes does', () => {
     );
     expect(p.billed).toEqual({ cpuMilli: 4000, memoryMi: 8192 });
     expect(p.spec.containers[0].readinessProbe).toEqual({ httpGet: { path: '/', port: 80 }, initialDelaySeconds: 0, periodSeconds: 1 });
+  });
+
+  it('the docs pod with node affinity, storing the affinity as written', () => {
+    const p = only(POD_WITH_NODE_AFFINITY, 'Pod');
+    expect(p.spec.affinity).toEqual((parseYaml(POD_WITH_NODE_AFFINITY) as Obj).spec.affinity);
+  });
+
+  it('the docs pod with pod affinity and anti-affinity', () => {
+    const p = only(POD_WITH_POD_AFFINITY, 'Pod');
+    expect(p.spec.affinity).toEqual((parseYaml(POD_WITH_POD_AFFINITY) as Obj).spec.affinity);
+  });
+
+  it('the docs pod with a topology spread constraint', () => {
+    const p = only(ONE_CONSTRAINT, 'Pod');
+    expect(p.spec.topologySpreadConstraints).toEqual([
+      { maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { foo: 'bar' } } },
+    ]);
+  });
+
+  it('the docs scheduling examples in a Deployment template, with tolerations, a priority class and a spot GPU pod', () => {
+    const d = only(
+      edited(NGINX, (o) => {
+        o.spec.template.metadata.annotations = { 'eks.tke.cloud.tencent.com/gpu-type': 'T4,V100', 'eks.tke.cloud.tencent.com/spot-pod': 'true' };
+        o.spec.template.spec.affinity = {
+          ...(parseYaml(POD_WITH_NODE_AFFINITY) as Obj).spec.affinity,
+          ...(parseYaml(POD_WITH_POD_AFFINITY) as Obj).spec.affinity,
+        };
+        o.spec.template.spec.topologySpreadConstraints = (parseYaml(ONE_CONSTRAINT) as Obj).spec.topologySpreadConstraints;
+        o.spec.template.spec.tolerations = [{ key: 'example-key', operator: 'Exists', effect: 'NoSchedule' }];
+        o.spec.template.spec.priorityClassName = 'high-priority';
+        o.spec.template.spec.preemptionPolicy = 'Never';
+        o.spec.template.spec.containers[0].resources = { limits: { 'nvidia.com/gpu': 1 } };
+      }),
+      'Deployment',
+    );
+    expect(d.billed).toEqual({ cpuMilli: 8000, memoryMi: 32 * 1024 });
+    expect(d.spec.template.spec.priorityClassName).toBe('high-priority');
+    expect(d.spec.template.spec.tolerations).toEqual([{ key: 'example-key', operator: 'Exists', effect: 'NoSchedule' }]);
   });
 
   it('every kind in one manifest, each with its own source', () => {
@@ -1332,6 +1451,148 @@ const badCases: BadCase[] = [
     base: NGINX_POD,
     edit: (o) => (o.spec.containers[0].resources = { requests: { memory: '100Gi' } }),
     errors: [{ code: 'SPEC_TOO_LARGE', field: at('spec', 'containers') }],
+  },
+
+  // GPU, CPU-type and spot annotations, and the scheduling fields of the pod spec
+  {
+    name: 'a GPU Deployment pod without the gpu-type annotation',
+    base: NGINX,
+    edit: (o) => (o.spec.template.spec.containers[0].resources = { limits: { 'nvidia.com/gpu': 1 } }),
+    errors: [
+      {
+        code: 'GPU_TYPE_REQUIRED',
+        field: at('spec', 'template', 'metadata', 'annotations', 'eks.tke.cloud.tencent.com/gpu-type'),
+        message:
+          'spec.template.metadata.annotations[eks.tke.cloud.tencent.com/gpu-type]: Required value: the eks.tke.cloud.tencent.com/gpu-type annotation is required for GPU pods; supported: "V100", "T4", "1/4*T4", "1/2*T4"',
+      },
+    ],
+  },
+  {
+    name: 'an unsupported gpu-type on a Pod',
+    base: NGINX_POD,
+    edit: (o) => (o.metadata.annotations = { 'eks.tke.cloud.tencent.com/gpu-type': 'A100' }),
+    errors: [
+      {
+        code: 'UNSUPPORTED_GPU_TYPE',
+        field: at('metadata', 'annotations', 'eks.tke.cloud.tencent.com/gpu-type'),
+        message: /^metadata\.annotations\[eks\.tke\.cloud\.tencent\.com\/gpu-type\]: Unsupported value: "A100": supported values: "V100", "T4", "1\/4\*T4", "1\/2\*T4"/,
+      },
+    ],
+  },
+  {
+    name: 'cpu/mem annotations on a GPU pod that are not exactly a GPU spec of its type',
+    base: NGINX,
+    edit: (o) => (o.spec.template.metadata.annotations = { 'eks.tke.cloud.tencent.com/gpu-type': 'V100', 'eks.tke.cloud.tencent.com/cpu': '8', 'eks.tke.cloud.tencent.com/mem': '32Gi' }),
+    errors: [
+      {
+        code: 'UNSUPPORTED_SPEC',
+        field: at('spec', 'template', 'metadata', 'annotations'),
+        message: /^spec\.template\.metadata\.annotations: Unsupported value: .*not a GPU pod spec of V100; V100 specs are 1 × V100 with 8 CPU \/ 40Gi, /,
+      },
+    ],
+  },
+  {
+    name: 'a GPU pod asking for more than the largest spec of its type',
+    base: NGINX_POD,
+    edit: (o) => {
+      o.metadata.annotations = { 'eks.tke.cloud.tencent.com/gpu-type': 'T4' };
+      o.spec.containers[0].resources = { requests: { cpu: '96' }, limits: { 'nvidia.com/gpu': 4 } };
+    },
+    errors: [{ code: 'SPEC_TOO_LARGE', field: at('spec', 'containers'), message: /^spec\.containers: Forbidden: the pod needs 4 GPUs, 96 CPU .*T4: 4 × T4 with 80 CPU \/ 320Gi$/ }],
+  },
+  {
+    name: 'cpu-type on a GPU pod, and an unknown cpu-type',
+    base: NGINX_POD,
+    edit: (o) => (o.metadata.annotations = { 'eks.tke.cloud.tencent.com/gpu-type': 'T4', 'eks.tke.cloud.tencent.com/cpu-type': 'arm' }),
+    errors: [{ code: 'UNSUPPORTED_CPU_TYPE', field: at('metadata', 'annotations', 'eks.tke.cloud.tencent.com/cpu-type') }],
+  },
+  {
+    name: 'a spot-pod annotation that is not "true" or "false"',
+    base: NGINX,
+    edit: (o) => (o.spec.template.metadata.annotations = { 'eks.tke.cloud.tencent.com/spot-pod': 'yes' }),
+    errors: [
+      {
+        code: 'INVALID_ANNOTATION',
+        field: at('spec', 'template', 'metadata', 'annotations', 'eks.tke.cloud.tencent.com/spot-pod'),
+        message: 'spec.template.metadata.annotations[eks.tke.cloud.tencent.com/spot-pod]: Invalid value: "yes": must be "true" or "false"',
+      },
+    ],
+  },
+  {
+    name: 'an unknown node affinity operator in a Deployment template',
+    base: NGINX,
+    edit: (o) =>
+      (o.spec.template.spec.affinity = {
+        nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'Foo', values: ['a'] }] }] } },
+      }),
+    errors: [
+      {
+        code: 'UNSUPPORTED_VALUE',
+        field: at('spec', 'template', 'spec', 'affinity', 'nodeAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', 'nodeSelectorTerms', '0', 'matchExpressions', '0', 'operator'),
+        message:
+          'spec.template.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator: Unsupported value: "Foo": supported values: "DoesNotExist", "Exists", "Gt", "In", "Lt", "NotIn"',
+      },
+    ],
+  },
+  {
+    name: 'an unknown pod anti-affinity label selector operator in a StatefulSet template',
+    base: WEB_STATEFULSET,
+    edit: (o) =>
+      (o.spec.template.spec.affinity = {
+        podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app', operator: 'Like', values: ['web'] }] }, topologyKey: 'kubernetes.io/hostname' }] },
+      }),
+    errors: [
+      {
+        code: 'UNSUPPORTED_VALUE',
+        field: at('spec', 'template', 'spec', 'affinity', 'podAntiAffinity', 'requiredDuringSchedulingIgnoredDuringExecution', '0', 'labelSelector', 'matchExpressions', '0', 'operator'),
+        message: /: Unsupported value: "Like": supported values: "DoesNotExist", "Exists", "In", "NotIn"$/,
+      },
+    ],
+  },
+  {
+    name: 'a Pod toleration with Exists and a value',
+    base: NGINX_POD,
+    edit: (o) => (o.spec.tolerations = [{ key: 'example-key', operator: 'Exists', value: 'v', effect: 'NoSchedule' }]),
+    errors: [
+      {
+        code: 'INVALID_VALUE',
+        field: at('spec', 'tolerations', '0', 'operator'),
+        message: 'spec.tolerations[0].operator: Invalid value: {"key":"example-key","operator":"Exists","value":"v","effect":"NoSchedule"}: value must be empty when `operator` is \'Exists\'',
+      },
+    ],
+  },
+  {
+    name: 'a topology spread constraint without whenUnsatisfiable in a Job template',
+    base: PI_JOB,
+    edit: (o) => (o.spec.template.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', labelSelector: { matchLabels: { app: 'pi' } } }]),
+    errors: [
+      {
+        code: 'REQUIRED',
+        field: at('spec', 'template', 'spec', 'topologySpreadConstraints', '0', 'whenUnsatisfiable'),
+        message: 'spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable: Required value: supported values: "DoNotSchedule", "ScheduleAnyway"',
+      },
+    ],
+  },
+  {
+    name: 'a priorityClassName that is not a DNS-1123 subdomain and an unknown preemptionPolicy',
+    base: NGINX_POD,
+    edit: (o) => { o.spec.priorityClassName = 'High'; o.spec.preemptionPolicy = 'Always'; },
+    errors: [
+      { code: 'INVALID_VALUE', field: at('spec', 'priorityClassName'), message: /^spec\.priorityClassName: Invalid value: "High": a lowercase RFC 1123 subdomain/ },
+      { code: 'UNSUPPORTED_VALUE', field: at('spec', 'preemptionPolicy'), message: 'spec.preemptionPolicy: Unsupported value: "Always": supported values: "PreemptLowerPriority", "Never"' },
+    ],
+  },
+  {
+    name: 'scheduling problems in a CronJob job template, next to a container problem',
+    base: HELLO_CRONJOB,
+    edit: (o) => {
+      o.spec.jobTemplate.spec.template.spec.nodeSelector = { disktype: 'fast ssd' };
+      o.spec.jobTemplate.spec.template.spec.containers[0].image = '';
+    },
+    errors: [
+      { code: 'REQUIRED', field: at('spec', 'jobTemplate', 'spec', 'template', 'spec', 'containers', '0', 'image') },
+      { code: 'INVALID_VALUE', field: at('spec', 'jobTemplate', 'spec', 'template', 'spec', 'nodeSelector', 'disktype'), message: /^spec\.jobTemplate\.spec\.template\.spec\.nodeSelector\.disktype: Invalid value: "fast ssd"/ },
+    ],
   },
 ];
 

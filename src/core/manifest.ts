@@ -22,6 +22,7 @@ import { isNegative, isZero, parseQuantityValue } from './quantity';
 import { parseSimAnnotations } from './simulation';
 import { jobLabels } from './workloads/job';
 import { sizePod, type BilledSpec, type ContainerLike } from './sizing';
+import { validateSchedulingFields } from './podScheduling';
 import { validateSchedule } from './workloads/cronjob';
 import type {
   ContainerSpec,
@@ -709,8 +710,9 @@ class Validator {
 
   /**
    * A pod spec at `path`; `podPath` is the pod's own root (the template, or the bare Pod), where
-   * sizing errors (`spec.containers`, `metadata.annotations[...]`) are placed. Defaults
-   * restartPolicy (Always; a Job's must be written) and terminationGracePeriodSeconds (30).
+   * sizing and scheduling errors (`spec.containers`, `spec.affinity...`, `metadata.annotations[...]`)
+   * are placed. Defaults restartPolicy (Always; a Job's must be written) and
+   * terminationGracePeriodSeconds (30); the scheduling fields are stored as written.
    */
   private podSpec(
     raw: unknown,
@@ -746,6 +748,12 @@ class Validator {
       } else {
         this.int(raw.activeDeadlineSeconds, adsPath, 1, 'must be greater than 0');
       }
+    }
+
+    // nodeSelector, affinity, tolerations, topology spread, priorityClassName, preemptionPolicy,
+    // and the spot-pod annotation; their paths are relative to the pod, like sizing errors.
+    for (const e of validateSchedulingFields(raw, annotationsForSizing(rawAnnotations))) {
+      this.add([...podPath, ...e.field], e.code, e.message);
     }
 
     if (!containers || (hasInit && !initContainers)) return undefined;

@@ -1,5 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import {
+  CPU_TYPE_ANNOTATION,
+  GPU_COUNT_ANNOTATION,
+  GPU_SPECS,
+  GPU_TYPE_ANNOTATION,
   SUPPORTED_SPECS,
   sizePod,
   type BilledSpec,
@@ -7,9 +11,18 @@ import {
   type PodSpecLike,
   type ResourceList,
 } from './sizing';
+import type { PlacementOption } from './scheduler/types';
 
 const CPU_ANN = 'eks.tke.cloud.tencent.com/cpu';
 const MEM_ANN = 'eks.tke.cloud.tencent.com/mem';
+
+/** The options of a CPU pod without a cpu-type annotation: intel first, then amd, same size. */
+function cpuOptions(s: BilledSpec): PlacementOption[] {
+  return [
+    { cpuMilli: s.cpuMilli, memoryMi: s.memoryMi, cpuType: 'intel', gpuModel: null, gpuMilli: 0 },
+    { cpuMilli: s.cpuMilli, memoryMi: s.memoryMi, cpuType: 'amd', gpuModel: null, gpuMilli: 0 },
+  ];
+}
 
 function c(requests?: ResourceList, limits?: ResourceList, name = 'c'): ContainerLike {
   const resources: ContainerLike['resources'] = {};
@@ -156,8 +169,8 @@ const okCases: OkCase[] = [
     source: 'resources',
   },
   {
-    name: 'ignores resources other than cpu and memory for sizing',
-    pod: { containers: [c({ cpu: '250m', 'ephemeral-storage': '100Gi', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    name: 'ignores resources other than cpu, memory and GPUs for sizing',
+    pod: { containers: [c({ cpu: '250m', 'ephemeral-storage': '100Gi', 'example.com/dongle': '3' }, { 'example.com/dongle': '3' })] },
     spec: { cpuMilli: 250, memoryMi: 512 },
     source: 'resources',
   },
@@ -190,6 +203,12 @@ const okCases: OkCase[] = [
     source: 'annotations',
   },
   {
+    name: 'treats nvidia.com/gpu: 0 as a CPU pod',
+    pod: { containers: [c({ cpu: '1', memory: '2Gi', 'nvidia.com/gpu': '0' }, { 'nvidia.com/gpu': '0' })] },
+    spec: { cpuMilli: 1000, memoryMi: 2048 },
+    source: 'resources',
+  },
+  {
     name: 'ignores unrelated annotations',
     pod: { containers: [c({ cpu: '100m' })] },
     annotations: { 'example.com/owner': 'team-a' },
@@ -201,7 +220,7 @@ const okCases: OkCase[] = [
 describe('sizePod picks the billed spec', () => {
   for (const tc of okCases) {
     it(tc.name, () => {
-      expect(sizePod(tc.pod, tc.annotations)).toEqual({ ok: true, spec: tc.spec, source: tc.source });
+      expect(sizePod(tc.pod, tc.annotations)).toEqual({ ok: true, spec: tc.spec, source: tc.source, options: cpuOptions(tc.spec) });
     });
   }
 });
@@ -400,19 +419,418 @@ describe('SUPPORTED_SPECS', () => {
   it('maps every supported spec, asked for exactly, to itself', () => {
     for (const s of SUPPORTED_SPECS) {
       const r = sizePod({ containers: [c({ cpu: `${s.cpuMilli}m`, memory: `${s.memoryMi}Mi` })] }, undefined);
-      expect(r).toEqual({ ok: true, spec: s, source: 'resources' });
+      expect(r).toEqual({ ok: true, spec: s, source: 'resources', options: cpuOptions(s) });
     }
   });
 
   it('accepts every supported spec as annotations', () => {
     for (const s of SUPPORTED_SPECS) {
       const r = sizePod({}, { [CPU_ANN]: String(s.cpuMilli / 1000), [MEM_ANN]: `${s.memoryMi}Mi` });
-      expect(r).toEqual({ ok: true, spec: s, source: 'annotations' });
+      expect(r).toEqual({ ok: true, spec: s, source: 'annotations', options: cpuOptions(s) });
     }
   });
 
   it('cannot be changed by callers', () => {
     expect(Object.isFrozen(SUPPORTED_SPECS)).toBe(true);
     expect(Object.isFrozen(SUPPORTED_SPECS[0])).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// GPU pods and CPU types
+
+const gpu = (cpuMilli: number, memoryGi: number, gpuModel: 'V100' | 'T4', gpuMilli: number): PlacementOption => ({
+  cpuMilli,
+  memoryMi: memoryGi * 1024,
+  cpuType: null,
+  gpuModel,
+  gpuMilli,
+});
+const cpuOpt = (cpuMilli: number, memoryGi: number, cpuType: 'intel' | 'amd'): PlacementOption => ({
+  cpuMilli,
+  memoryMi: memoryGi * 1024,
+  cpuType,
+  gpuModel: null,
+  gpuMilli: 0,
+});
+
+interface OptionsCase {
+  name: string;
+  pod: PodSpecLike;
+  annotations?: Record<string, string>;
+  options: PlacementOption[];
+  source: 'default' | 'resources' | 'annotations';
+}
+
+const optionCases: OptionsCase[] = [
+  {
+    name: "Tencent's GPU example 1: V100, requests 4C/16Gi, limits 8C/32Gi, 1 GPU → 8C/40GiB/1×V100",
+    pod: { containers: [c({ cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '1' }, { cpu: '8', memory: '32Gi', 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100' },
+    options: [gpu(8000, 40, 'V100', 1000)],
+    source: 'resources',
+  },
+  {
+    name: "Tencent's GPU example 2: CPU 32, memory 128Gi, 2 GPUs → 36C/160GiB/4×V100 (over-allocates 2 cards)",
+    pod: {
+      containers: [
+        c({ cpu: '4', memory: '16Gi', 'nvidia.com/gpu': '1' }, { cpu: '8', memory: '32Gi', 'nvidia.com/gpu': '1' }, 'c1'),
+        c({ cpu: '16', memory: '64Gi', 'nvidia.com/gpu': '1' }, { cpu: '32', memory: '128Gi', 'nvidia.com/gpu': '1' }, 'c2'),
+      ],
+    },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100' },
+    options: [gpu(36000, 160, 'V100', 4000)],
+    source: 'resources',
+  },
+  {
+    name: 'a gpu-type alone means 1 GPU, at the smallest spec of the type',
+    pod: { containers: [{ name: 'app' }] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'T4' },
+    options: [gpu(8000, 32, 'T4', 1000)],
+    source: 'default',
+  },
+  {
+    name: 'T4 with 1 GPU moves to the larger 1-card spec when 8C/32Gi is too small',
+    pod: { containers: [c({ cpu: '10', memory: '40Gi', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'T4' },
+    options: [gpu(20000, 80, 'T4', 1000)],
+    source: 'resources',
+  },
+  {
+    name: 'T4 with 1 GPU and 33 CPU takes the 2-card spec',
+    pod: { containers: [c({ cpu: '33', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'T4' },
+    options: [gpu(40000, 160, 'T4', 2000)],
+    source: 'resources',
+  },
+  {
+    name: 'a priority list gives one option per type, in order, with whitespace around the items',
+    pod: { containers: [c(undefined, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: ' T4 , V100 ' },
+    options: [gpu(8000, 32, 'T4', 1000), gpu(8000, 40, 'V100', 1000)],
+    source: 'default',
+  },
+  {
+    name: 'each type takes its own smallest covering spec: 9C/45Gi is V100×2 but T4×1 (20C/80Gi)',
+    pod: { containers: [c({ cpu: '9', memory: '45Gi', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100,T4' },
+    options: [gpu(18000, 80, 'V100', 2000), gpu(20000, 80, 'T4', 1000)],
+    source: 'resources',
+  },
+  {
+    name: 'a 1/4*T4 vGPU: 4C/20Gi and a quarter of a T4',
+    pod: { containers: [c({ cpu: '2', memory: '8Gi', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: '1/4*T4' },
+    options: [gpu(4000, 20, 'T4', 250)],
+    source: 'resources',
+  },
+  {
+    name: 'a 1/2*T4 vGPU: 10C/40Gi and half a T4',
+    pod: { containers: [{ name: 'app' }] },
+    annotations: { [GPU_TYPE_ANNOTATION]: '1/2*T4' },
+    options: [gpu(10000, 40, 'T4', 500)],
+    source: 'default',
+  },
+  {
+    name: 'the gpu-count annotation gives the number of GPUs',
+    pod: { containers: [{ name: 'app' }] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100', [GPU_COUNT_ANNOTATION]: '2' },
+    options: [gpu(18000, 80, 'V100', 2000)],
+    source: 'default',
+  },
+  {
+    name: 'gpu-count and nvidia.com/gpu may both be given when they agree',
+    pod: { containers: [c({ 'nvidia.com/gpu': 2 }, { 'nvidia.com/gpu': 2 })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100', [GPU_COUNT_ANNOTATION]: '2' },
+    options: [gpu(18000, 80, 'V100', 2000)],
+    source: 'default',
+  },
+  {
+    name: 'GPUs are summed over containers, and init containers count when they ask for more',
+    pod: {
+      containers: [c(undefined, { 'nvidia.com/gpu': '1' }, 'a')],
+      initContainers: [c(undefined, { 'nvidia.com/gpu': '2' }, 'i1'), c(undefined, { 'nvidia.com/gpu': '2' }, 'i2')],
+    },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100' },
+    options: [gpu(36000, 160, 'V100', 4000)],
+    source: 'default',
+  },
+  {
+    name: 'a vGPU type cannot hold 2 GPUs and is left out when another type can',
+    pod: { containers: [c(undefined, { 'nvidia.com/gpu': '2' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: '1/4*T4,V100' },
+    options: [gpu(18000, 80, 'V100', 2000)],
+    source: 'default',
+  },
+  {
+    name: 'a type too small for the pod is left out when another type can hold it: 76 CPU fits T4×4, not V100×8',
+    pod: { containers: [c({ cpu: '76', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100,T4' },
+    options: [gpu(80000, 320, 'T4', 4000)],
+    source: 'resources',
+  },
+  {
+    name: 'cpu/mem annotations naming a GPU spec exactly decide the size (here over-allocating a card)',
+    pod: { containers: [c({ cpu: '64', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100', [CPU_ANN]: '18', [MEM_ANN]: '80Gi' },
+    options: [gpu(18000, 80, 'V100', 2000)],
+    source: 'annotations',
+  },
+  {
+    name: 'with cpu/mem annotations and several types, a type without that exact spec is left out',
+    pod: { containers: [{ name: 'app' }] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100,T4', [CPU_ANN]: '8', [MEM_ANN]: '32Gi' },
+    options: [gpu(8000, 32, 'T4', 1000)],
+    source: 'annotations',
+  },
+  {
+    name: 'a CPU pod without cpu-type prefers intel, then amd',
+    pod: { containers: [c({ cpu: '2', memory: '4Gi' })] },
+    options: [cpuOpt(2000, 4, 'intel'), cpuOpt(2000, 4, 'amd')],
+    source: 'resources',
+  },
+  {
+    name: 'a CPU pod with cpu-type amd runs on AMD only',
+    pod: { containers: [c({ cpu: '2', memory: '4Gi' })] },
+    annotations: { [CPU_TYPE_ANNOTATION]: 'amd' },
+    options: [cpuOpt(2000, 4, 'amd')],
+    source: 'resources',
+  },
+  {
+    name: 'a CPU pod with cpu-type "amd, intel" prefers AMD, at the annotated size',
+    pod: {},
+    annotations: { [CPU_TYPE_ANNOTATION]: 'amd, intel', [CPU_ANN]: '4', [MEM_ANN]: '8Gi' },
+    options: [cpuOpt(4000, 8, 'amd'), cpuOpt(4000, 8, 'intel')],
+    source: 'annotations',
+  },
+];
+
+describe('sizePod gives the placement options', () => {
+  for (const tc of optionCases) {
+    it(tc.name, () => {
+      const r = sizePod(tc.pod, tc.annotations);
+      expect(r).toEqual({
+        ok: true,
+        spec: { cpuMilli: tc.options[0].cpuMilli, memoryMi: tc.options[0].memoryMi },
+        source: tc.source,
+        options: tc.options,
+      });
+    });
+  }
+});
+
+const ann = (key: string) => ['metadata', 'annotations', key];
+const oneGpu = (): ContainerLike => c({ 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' });
+
+const gpuErrCases: ErrCase[] = [
+  {
+    name: 'requires gpu-type on a pod that asks for nvidia.com/gpu',
+    pod: { containers: [oneGpu()] },
+    errors: [
+      {
+        code: 'GPU_TYPE_REQUIRED',
+        field: ann(GPU_TYPE_ANNOTATION),
+        message: /^Required value: the eks\.tke\.cloud\.tencent\.com\/gpu-type annotation is required for GPU pods; supported: "V100", "T4", "1\/4\*T4", "1\/2\*T4"$/,
+      },
+    ],
+  },
+  {
+    name: 'requires gpu-type with a gpu-count annotation',
+    pod: {},
+    annotations: { [GPU_COUNT_ANNOTATION]: '1' },
+    errors: [{ code: 'GPU_TYPE_REQUIRED', field: ann(GPU_TYPE_ANNOTATION) }],
+  },
+  {
+    name: 'refuses an unknown GPU type, listing the supported ones',
+    pod: { containers: [oneGpu()] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'T4,A100' },
+    errors: [
+      {
+        code: 'UNSUPPORTED_GPU_TYPE',
+        field: ann(GPU_TYPE_ANNOTATION),
+        message: /^Unsupported value: "A100": supported values: "V100", "T4", "1\/4\*T4", "1\/2\*T4"/,
+      },
+    ],
+  },
+  {
+    name: 'refuses a GPU type listed twice',
+    pod: {},
+    annotations: { [GPU_TYPE_ANNOTATION]: 'T4, T4' },
+    errors: [{ code: 'UNSUPPORTED_GPU_TYPE', field: ann(GPU_TYPE_ANNOTATION), message: /^Duplicate value: "T4"/ }],
+  },
+  {
+    name: 'refuses an empty item in the GPU type list',
+    pod: {},
+    annotations: { [GPU_TYPE_ANNOTATION]: 'T4,' },
+    errors: [{ code: 'UNSUPPORTED_GPU_TYPE', field: ann(GPU_TYPE_ANNOTATION), message: /^Unsupported value: "":/ }],
+  },
+  {
+    name: 'refuses a gpu-count that is not a positive integer',
+    pod: {},
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100', [GPU_COUNT_ANNOTATION]: '0' },
+    errors: [{ code: 'INVALID_ANNOTATION', field: ann(GPU_COUNT_ANNOTATION), message: /^Invalid value: "0": must be a positive whole number of GPUs/ }],
+  },
+  {
+    name: 'refuses a gpu-count that disagrees with nvidia.com/gpu',
+    pod: { containers: [oneGpu()] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100', [GPU_COUNT_ANNOTATION]: '2' },
+    errors: [{ code: 'INVALID_ANNOTATION', field: ann(GPU_COUNT_ANNOTATION), message: /must equal the nvidia\.com\/gpu the containers ask for \(1\)/ }],
+  },
+  {
+    name: 'refuses a GPU request that differs from its limit, as Kubernetes does for extended resources',
+    pod: { containers: [c({ 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '2' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100' },
+    errors: [
+      {
+        code: 'INVALID_VALUE',
+        field: ['spec', 'containers', '0', 'resources', 'requests', 'nvidia.com/gpu'],
+        message: /^Invalid value: "1": must be equal to nvidia\.com\/gpu limit of "2"$/,
+      },
+    ],
+  },
+  {
+    name: 'refuses a fractional number of GPUs',
+    pod: { containers: [c(undefined, { 'nvidia.com/gpu': '0.5' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100' },
+    errors: [{ code: 'INVALID_VALUE', field: ['spec', 'containers', '0', 'resources', 'limits', 'nvidia.com/gpu'], message: /must be an integer$/ }],
+  },
+  {
+    name: 'refuses cpu-type on a GPU pod',
+    pod: { containers: [oneGpu()] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'T4', [CPU_TYPE_ANNOTATION]: 'intel' },
+    errors: [
+      {
+        code: 'INVALID_ANNOTATION',
+        field: ann(CPU_TYPE_ANNOTATION),
+        message: /^Invalid value: "intel": GPU pods run on the CPUs of their GPU hosts; cpu-type applies to CPU pods$/,
+      },
+    ],
+  },
+  {
+    name: 'refuses an unknown CPU type',
+    pod: {},
+    annotations: { [CPU_TYPE_ANNOTATION]: 'intel,arm' },
+    errors: [{ code: 'UNSUPPORTED_CPU_TYPE', field: ann(CPU_TYPE_ANNOTATION), message: /^Unsupported value: "arm": supported values: "intel", "amd"/ }],
+  },
+  {
+    name: 'refuses cpu/mem annotations on a GPU pod that are not a spec of its GPU type, listing the specs',
+    pod: { containers: [oneGpu()] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100', [CPU_ANN]: '8', [MEM_ANN]: '32Gi' },
+    errors: [
+      {
+        code: 'UNSUPPORTED_SPEC',
+        field: ['metadata', 'annotations'],
+        message:
+          /^Unsupported value: eks\.tke\.cloud\.tencent\.com\/cpu="8", eks\.tke\.cloud\.tencent\.com\/mem="32Gi": not a GPU pod spec of V100; V100 specs are 1 × V100 with 8 CPU \/ 40Gi, 2 × V100 with 18 CPU \/ 80Gi, 4 × V100 with 36 CPU \/ 160Gi, 8 × V100 with 72 CPU \/ 320Gi$/,
+      },
+    ],
+  },
+  {
+    name: 'refuses cpu/mem annotations naming a spec with fewer cards than the pod asks for',
+    pod: { containers: [c(undefined, { 'nvidia.com/gpu': '2' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100', [CPU_ANN]: '8', [MEM_ANN]: '40Gi' },
+    errors: [{ code: 'UNSUPPORTED_SPEC', field: ['metadata', 'annotations'], message: /not a GPU pod spec of V100 with at least 2 GPUs/ }],
+  },
+  {
+    name: 'refuses cpu/mem annotations that match a CPU spec but no spec of any requested GPU type',
+    pod: {},
+    annotations: { [GPU_TYPE_ANNOTATION]: 'T4,1/4*T4', [CPU_ANN]: '2', [MEM_ANN]: '4Gi' },
+    errors: [{ code: 'UNSUPPORTED_SPEC', field: ['metadata', 'annotations'], message: /not a GPU pod spec of T4 or 1\/4\*T4; T4 specs are .*; 1\/4\*T4 specs are 1\/4\*T4 with 4 CPU \/ 20Gi$/ }],
+  },
+  {
+    name: 'refuses a GPU pod larger than the largest spec of its type',
+    pod: { containers: [c({ cpu: '100', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100' },
+    errors: [
+      {
+        code: 'SPEC_TOO_LARGE',
+        field: ['spec', 'containers'],
+        message: /^Forbidden: the pod needs 1 GPU, 100 CPU and 0Gi of memory .*more than the largest spec of the requested GPU type: V100: 8 × V100 with 72 CPU \/ 320Gi$/,
+      },
+    ],
+  },
+  {
+    name: 'refuses a GPU pod no requested type can hold, naming the largest spec of each',
+    pod: { containers: [c({ memory: '400Gi', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: 'T4,V100' },
+    errors: [
+      {
+        code: 'SPEC_TOO_LARGE',
+        field: ['spec', 'containers'],
+        message: /each requested GPU type: T4: 4 × T4 with 80 CPU \/ 320Gi; V100: 8 × V100 with 72 CPU \/ 320Gi$/,
+      },
+    ],
+  },
+  {
+    name: 'refuses 2 GPUs of a vGPU type',
+    pod: { containers: [c(undefined, { 'nvidia.com/gpu': '2' })] },
+    annotations: { [GPU_TYPE_ANNOTATION]: '1/2*T4' },
+    errors: [{ code: 'SPEC_TOO_LARGE', field: ['spec', 'containers'], message: /1\/2\*T4: 1\/2\*T4 with 10 CPU \/ 40Gi; a vGPU type \(1\/4\*T4, 1\/2\*T4\) is exactly 1 GPU$/ }],
+  },
+  {
+    name: 'refuses a gpu-count above any spec, at the annotation',
+    pod: {},
+    annotations: { [GPU_TYPE_ANNOTATION]: 'V100', [GPU_COUNT_ANNOTATION]: '16' },
+    errors: [{ code: 'SPEC_TOO_LARGE', field: ann(GPU_COUNT_ANNOTATION), message: /the pod needs 16 GPUs/ }],
+  },
+  {
+    name: 'reports annotation and resource problems of a GPU pod together',
+    pod: { containers: [c({ cpu: 'x', 'nvidia.com/gpu': '1' }, { 'nvidia.com/gpu': '1' })] },
+    annotations: { [CPU_TYPE_ANNOTATION]: 'amd' },
+    errors: [
+      { code: 'INVALID_QUANTITY', field: ['spec', 'containers', '0', 'resources', 'requests', 'cpu'] },
+      { code: 'INVALID_ANNOTATION', field: ann(CPU_TYPE_ANNOTATION) },
+      { code: 'GPU_TYPE_REQUIRED', field: ann(GPU_TYPE_ANNOTATION) },
+    ],
+  },
+];
+
+describe('sizePod refuses GPU and CPU-type problems', () => {
+  for (const tc of gpuErrCases) {
+    it(tc.name, () => {
+      const r = sizePod(tc.pod, tc.annotations);
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.errors.map((e) => ({ code: e.code, field: e.field }))).toEqual(tc.errors.map((e) => ({ code: e.code, field: e.field })));
+      tc.errors.forEach((e, i) => {
+        if (e.message) expect(r.errors[i].message).toMatch(e.message);
+      });
+    });
+  }
+});
+
+describe('GPU_SPECS', () => {
+  it('is the Tencent GPU table: cards → CPU / memory per type', () => {
+    const rows = GPU_SPECS.map((s) => [s.gpuType, s.model, s.cards, s.gpuMilli, s.cpuMilli / 1000, s.memoryMi / 1024]);
+    expect(rows).toEqual([
+      ['V100', 'V100', 1, 1000, 8, 40],
+      ['V100', 'V100', 2, 2000, 18, 80],
+      ['V100', 'V100', 4, 4000, 36, 160],
+      ['V100', 'V100', 8, 8000, 72, 320],
+      ['T4', 'T4', 1, 1000, 8, 32],
+      ['T4', 'T4', 1, 1000, 20, 80],
+      ['T4', 'T4', 1, 1000, 32, 128],
+      ['T4', 'T4', 2, 2000, 40, 160],
+      ['T4', 'T4', 4, 4000, 80, 320],
+      ['1/4*T4', 'T4', 1, 250, 4, 20],
+      ['1/2*T4', 'T4', 1, 500, 10, 40],
+    ]);
+  });
+
+  it('maps every GPU spec, annotated exactly, to itself', () => {
+    for (const s of GPU_SPECS) {
+      const r = sizePod({}, { [GPU_TYPE_ANNOTATION]: s.gpuType, [CPU_ANN]: String(s.cpuMilli / 1000), [MEM_ANN]: `${s.memoryMi / 1024}Gi` });
+      expect(r).toEqual({
+        ok: true,
+        spec: { cpuMilli: s.cpuMilli, memoryMi: s.memoryMi },
+        source: 'annotations',
+        options: [{ cpuMilli: s.cpuMilli, memoryMi: s.memoryMi, cpuType: null, gpuModel: s.model, gpuMilli: s.gpuMilli }],
+      });
+    }
+  });
+
+  it('cannot be changed by callers', () => {
+    expect(Object.isFrozen(GPU_SPECS)).toBe(true);
+    expect(Object.isFrozen(GPU_SPECS[0])).toBe(true);
   });
 });
