@@ -17,6 +17,12 @@ const schema = z.object({
   NODELESS_STOP_MS: ms.default(1000),
   NODELESS_CLUSTER_PROVISION_MS: ms.default(1500),
   NODELESS_FLEET_FILE: z.string().optional(),
+  NODELESS_SCHEDULER_FILE: z.string().optional(),
+  NODELESS_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  NODELESS_CLUSTERS_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
+  NODELESS_CLUSTERS_PER_REGION: z.coerce.number().int().min(1).default(10),
+  NODELESS_PODS_PER_CLUSTER: z.coerce.number().int().min(1).default(20000),
+  NODELESS_REPLICAS_PER_WORKLOAD: z.coerce.number().int().min(1).default(5000),
   NODELESS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   NODELESS_RESYNC_MS: ms.default(30_000),
   NODELESS_QUEUE_NAME: z.string().regex(/^[a-z0-9_.-]+$/i).default('reconcile'),
@@ -38,6 +44,11 @@ export interface Config {
   stopLatencyMs: number;
   clusterProvisionMs: number;
   fleetFile?: string;
+  /** YAML/JSON scheduler profile overrides (weights, scoring strategy, backoff). */
+  schedulerFile?: string;
+  /** Bearer token for operator-only fields (fleet, spot reclaim); unset: generated at start. */
+  operatorToken?: string;
+  limits: { clustersPerAccount: number; clustersPerRegion: number; podsPerCluster: number; replicasPerWorkload: number };
   workerConcurrency: number;
   resyncMs: number;
   queueName: string;
@@ -66,6 +77,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     stopLatencyMs: c.NODELESS_STOP_MS,
     clusterProvisionMs: c.NODELESS_CLUSTER_PROVISION_MS,
     fleetFile: c.NODELESS_FLEET_FILE,
+    schedulerFile: c.NODELESS_SCHEDULER_FILE,
+    operatorToken: c.NODELESS_OPERATOR_TOKEN,
+    limits: {
+      clustersPerAccount: c.NODELESS_CLUSTERS_PER_ACCOUNT,
+      clustersPerRegion: c.NODELESS_CLUSTERS_PER_REGION,
+      podsPerCluster: c.NODELESS_PODS_PER_CLUSTER,
+      replicasPerWorkload: c.NODELESS_REPLICAS_PER_WORKLOAD,
+    },
     workerConcurrency: c.NODELESS_WORKER_CONCURRENCY,
     resyncMs: c.NODELESS_RESYNC_MS,
     queueName: c.NODELESS_QUEUE_NAME,

@@ -55,7 +55,7 @@ describe('the pod loop', () => {
     await newCluster();
     const [pod] = await addPods(1);
     // the provider created the sandbox, then the worker died before writing the binding
-    await svc.provider.createSandboxes([{ podUid: pod.uid, clusterId, region: 'ap-guangzhou', zone: 'ap-guangzhou-3', hostId: 'h', cpuMilli: 1000, memoryMi: 2048, annotations: {}, pod: { namespace: 'default', name: pod.name, restartPolicy: 'Always', terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'nginx' }] }, cachedImages: [] }]);
+    await svc.provider.createSandboxes([{ podUid: pod.uid, clusterId, region: 'ap-guangzhou', zone: 'ap-guangzhou-3', hostId: 'h', cpuMilli: 1000, memoryMi: 2048, cpuType: 'intel', gpuModel: null, gpuMilli: 0, spot: false, annotations: {}, pod: { namespace: 'default', name: pod.name, restartPolicy: 'Always', terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'nginx' }] }, cachedImages: [] }]);
     await store.prisma.pod.update({ where: { id: pod.id }, data: { status: 'Terminating', deletionTimestamp: new Date(clock.now()), resourceVersion: { increment: 1 } } });
     await reconcilePods(svc, clusterId);
     expect(await store.prisma.pod.count({ where: { clusterId } })).toBe(0);
@@ -89,8 +89,16 @@ describe('the pod loop', () => {
     const broken: Services = { ...svc, provider: { ...svc.provider, createSandboxes: async () => Promise.reject(new Error('fleet API down')), describeSandboxes: (u, a) => svc.provider.describeSandboxes(u, a), deleteSandboxes: (u) => svc.provider.deleteSandboxes(u), watch: (l) => svc.provider.watch(l) } };
     await expect(reconcilePods(broken, clusterId)).rejects.toThrow('fleet API down');
     expect(await store.prisma.pod.count({ where: { id: running.id } })).toBe(0);
-    expect(await statusCount()).toEqual({ Pending: 1 });
+    // the pod was bound (its host's capacity is held) but has no sandbox yet
+    const [bound] = await store.prisma.pod.findMany({ where: { clusterId } });
+    expect(bound).toMatchObject({ status: 'ContainerCreating', allocated: true, sandboxId: null });
+    expect(bound.hostId).not.toBeNull();
+    const holding = await store.prisma.pod.count({ where: { hostId: bound.hostId, allocated: true } });
+    expect((await store.prisma.host.findUniqueOrThrow({ where: { id: bound.hostId! } })).usedPods).toBe(holding);
+    // the next pass launches it on the host it was bound to
     await reconcilePods(svc, clusterId);
-    expect(await statusCount()).toEqual({ ContainerCreating: 1 });
+    const launched = await store.prisma.pod.findUniqueOrThrow({ where: { id: bound.id } });
+    expect(launched).toMatchObject({ status: 'ContainerCreating', hostId: bound.hostId, sandboxId: `sbx-${bound.uid}` });
+    expect(await store.prisma.simSandbox.findUniqueOrThrow({ where: { podUid: bound.uid } })).toMatchObject({ hostId: bound.hostId });
   });
 });

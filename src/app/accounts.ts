@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Account } from '../generated/prisma/client';
 import type { Services } from './services';
 import type { UserError } from './errors';
@@ -39,4 +39,14 @@ export async function authenticate(svc: Services, authorization: string | null |
   const row = await svc.db.apiToken.findUnique({ where: { hash: hashToken(m[1]) }, include: { account: true } });
   if (!row || row.revokedAt) return null;
   return row.account;
+}
+
+/** True when the header carries the operator token (compared in constant time). */
+export function isOperator(svc: Services, authorization: string | null | undefined): boolean {
+  if (!authorization) return false;
+  const m = /^\s*(?:Bearer\s+)?(\S+)\s*$/i.exec(authorization);
+  if (!m) return false;
+  const a = createHash('sha256').update(m[1]).digest();
+  const b = createHash('sha256').update(svc.settings.operatorToken).digest();
+  return timingSafeEqual(a, b);
 }

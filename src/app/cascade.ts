@@ -8,11 +8,18 @@ import { terminating } from '../core/lifecycle';
  * resourceVersion the caller read. Returns the pods written, with their events; a pod another
  * writer changed first is left out (the caller decides whether to retry).
  */
-export async function terminatePods(tx: Tx, pods: Pod[], why: string, now: Date): Promise<{ written: Pod[]; events: PodEventInput[] }> {
-  const transitions = pods.filter((p) => p.deletionTimestamp === null).map((p) => terminating(p, now, why));
+export async function terminatePods(
+  tx: Tx,
+  pods: Pod[],
+  why: string,
+  now: Date,
+  /** A Kubernetes reason other than Killing (Preempted, SpotPodInterruption): `why` is then the whole message. */
+  as?: { reason: string; eventType: 'Normal' | 'Warning' },
+): Promise<{ written: Pod[]; events: PodEventInput[] }> {
+  const transitions = pods.filter((p) => p.deletionTimestamp === null).map((p) => terminating(p, now, why, as?.reason));
   const written = await writePods(tx, transitions.map((t) => t.pod));
   const fresh = new Map(written.map((p) => [p.id, p]));
-  const events: PodEventInput[] = transitions.flatMap((t) => (fresh.has(t.pod.id) ? [{ ...t, pod: fresh.get(t.pod.id)! }] : []));
+  const events: PodEventInput[] = transitions.flatMap((t) => (fresh.has(t.pod.id) ? [{ ...t, eventType: as?.eventType, pod: fresh.get(t.pod.id)! }] : []));
   return { written, events };
 }
 

@@ -19,7 +19,9 @@ export async function createCluster(svc: Services, accountId: string, input: { n
   try {
     const cluster = await svc.db.$transaction(async (tx) => {
       await lockScope(tx, `clusters:${accountId}`); // count and insert as one step per account
-      if ((await tx.cluster.count({ where: { accountId } })) >= svc.settings.limits.clustersPerAccount) return null;
+      const { clustersPerAccount, clustersPerRegion } = svc.settings.limits;
+      if ((await tx.cluster.count({ where: { accountId } })) >= clustersPerAccount) return `an account may have at most ${clustersPerAccount} clusters`;
+      if ((await tx.cluster.count({ where: { accountId, region: input.region } })) >= clustersPerRegion) return `an account may have at most ${clustersPerRegion} clusters in one region (${input.region})`;
       return tx.cluster.create({
         data: {
           id: svc.ids.uuid(),
@@ -32,9 +34,7 @@ export async function createCluster(svc: Services, accountId: string, input: { n
         },
       });
     });
-    if (!cluster) {
-      return { cluster: null, userErrors: [{ field: [], code: 'LIMIT_EXCEEDED', message: `an account may have at most ${svc.settings.limits.clustersPerAccount} clusters` }] };
-    }
+    if (typeof cluster === 'string') return { cluster: null, userErrors: [{ field: [], code: 'LIMIT_EXCEEDED', message: cluster }] };
     await svc.queue.add(keys.cluster(cluster.id));
     return { cluster, userErrors: [] };
   } catch (err) {

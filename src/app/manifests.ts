@@ -5,11 +5,15 @@ import { findCluster } from './clusters';
 import { keys } from './topics';
 import { checkPodsPerCluster, lockScope } from './limits';
 import { canonicalJson } from '../core/pods';
-import { formatFieldPath, parseManifest, type ManifestObject, type WorkloadObject } from '../core/manifest';
+import { formatFieldPath, parseManifest, POLICY_KINDS, type ManifestObject, type PolicyObject, type WorkloadObject } from '../core/manifest';
 import { validateUpdate } from '../core/update';
 import { resourceName } from '../core/names';
 import { withGeneratedSelector } from '../core/workloads/owned';
 import { initialPodState } from '../core/lifecycle';
+import { admitPod, loadNamespacePolicy, type AdmittedPod, type NamespacePolicy } from './admission';
+import { checkQuotas, workloadQuotaResource } from '../core/admission/quota';
+import { checkTemplateAgainstLimitRanges } from '../core/admission/limitrange';
+import { checkPriorityClassAgainstExisting, resolvePriority } from '../core/admission/priorityclass';
 import { appendEvents, insertRows, POD_COLUMNS, POD_LIGHT, type EventInput, type EventRecord } from '../adapters/prisma/objects';
 import { publishEvents } from './topics';
 
@@ -54,10 +58,11 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
   const existingNs = new Set((await svc.db.namespace.findMany({ where: { clusterId: cluster.id }, select: { name: true } })).map((n) => n.name));
   const newNs = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
   for (const o of objects) {
-    if (o.kind === 'Namespace') continue;
+    if (o.kind === 'Namespace' || o.kind === 'PriorityClass') continue;
     if (!existingNs.has(o.metadata.namespace) && !newNs.has(o.metadata.namespace)) {
       userErrors.push({ field: [...o.source, 'metadata', 'namespace'], code: 'NOT_FOUND', message: `namespaces "${o.metadata.namespace}" not found` });
     }
+    if (!isWorkload(o)) continue;
     const wanted = desiredPods(o);
     if (wanted.count > limits.replicasPerWorkload) {
       userErrors.push({ field: [...o.source, ...wanted.field], code: 'LIMIT_EXCEEDED', message: `${formatFieldPath(wanted.field)}: Invalid value: ${wanted.count}: at most ${limits.replicasPerWorkload} replicas per workload` });
@@ -65,15 +70,21 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
   }
   if (userErrors.length) return fail(userErrors);
 
-  const changes = objects.flatMap((o) => (o.kind === 'Namespace' ? [] : [{ source: o.source, namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name, replicas: desiredPods(o).count, field: desiredPods(o).field }]));
+  const changes = objects.filter(isWorkload).flatMap((o) => ([{ source: o.source, namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name, replicas: desiredPods(o).count, field: desiredPods(o).field }]));
   for (let attempt = 0; ; attempt++) {
     try {
       const result = await svc.db.$transaction(async (tx) => {
         await lockScope(tx, `pods:${cluster.id}`);
         const over = await checkPodsPerCluster(tx, cluster.id, limits.podsPerCluster, changes, (k) => [...changes[k].source, ...changes[k].field]);
         if (over) return [over];
-        return writeObjects(svc, tx, cluster.id, objects);
-      }, { timeout: 60_000, maxWait: 30_000 });
+        const written = await writeObjects(svc, tx, cluster.id, objects);
+        // refused by admission after the policy objects were written: undo them too
+        if ('errors' in written) throw new Refused(written.errors);
+        return written;
+      }, { timeout: 60_000, maxWait: 30_000 }).catch((err: unknown) => {
+        if (err instanceof Refused) return { errors: err.errors };
+        throw err;
+      });
       if ('errors' in result) return fail(result.errors);
       if (!('applied' in result)) return fail(result);
       await publishEvents(svc.bus, cluster.id, result.records);
@@ -86,6 +97,28 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
       throw err;
     }
   }
+}
+
+/** Rolls the apply transaction back with these user errors. */
+class Refused extends Error {
+  constructor(readonly errors: UserError[]) {
+    super('refused');
+  }
+}
+
+const isWorkload = (o: ManifestObject): o is WorkloadObject => o.kind !== 'Namespace' && !POLICY_KINDS.includes(o.kind);
+
+/** Where a workload kind keeps its pod template. */
+function templatePath(o: WorkloadObject): string[] {
+  if (o.kind === 'Pod') return [];
+  if (o.kind === 'CronJob') return ['spec', 'jobTemplate', 'spec', 'template'];
+  return ['spec', 'template'];
+}
+
+function templateSpec(o: WorkloadObject): Record<string, unknown> {
+  if (o.kind === 'Pod') return o.spec as unknown as Record<string, unknown>;
+  if (o.kind === 'CronJob') return o.spec.jobTemplate.spec.template.spec as unknown as Record<string, unknown>;
+  return o.spec.template.spec as unknown as Record<string, unknown>;
 }
 
 /** How many pods an object asks for (what the pods-per-cluster and replicas limits count), and the field that says so. */
@@ -111,7 +144,7 @@ type Written = { applied: AppliedObject[]; records: EventRecord[] } | { errors: 
  */
 async function writeObjects(svc: Services, tx: Prisma.TransactionClient, clusterId: string, objects: ManifestObject[]): Promise<Written> {
   const now = new Date(svc.clock.now());
-  const workloads = objects.filter((o): o is WorkloadObject => o.kind !== 'Namespace' && o.kind !== 'Pod');
+  const workloads = objects.filter((o): o is Exclude<WorkloadObject, { kind: 'Pod' }> => isWorkload(o) && o.kind !== 'Pod');
   const pods = objects.filter((o): o is Extract<ManifestObject, { kind: 'Pod' }> => o.kind === 'Pod');
   const existingWorkloads = workloads.length
     ? await tx.workload.findMany({ where: { clusterId, OR: workloads.map((o) => ({ namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name })) } })
@@ -141,10 +174,15 @@ async function writeObjects(svc: Services, tx: Prisma.TransactionClient, cluster
   }
   if (errors.length) return { errors };
 
-  // 2. write
+  // 2. write: namespaces and policy objects first, so admission below sees them
   const out: AppliedObject[] = [];
   const events: EventInput[] = [];
+  const policyErrors = await writePolicies(svc, tx, clusterId, objects.filter((o): o is PolicyObject => POLICY_KINDS.includes(o.kind)), now, out);
+  if (policyErrors.length) return { errors: policyErrors };
+  const admission = await admitTemplates(tx, clusterId, objects.filter(isWorkload), byKey, podByKey);
+  if (admission.errors.length) return { errors: admission.errors };
   for (const o of objects) {
+    if (o.kind === 'ResourceQuota' || o.kind === 'LimitRange' || o.kind === 'PriorityClass') continue;
     if (o.kind === 'Namespace') {
       const existing = await tx.namespace.findUnique({ where: { clusterId_name: { clusterId, name: o.metadata.name } } });
       if (!existing) {
@@ -158,7 +196,7 @@ async function writeObjects(svc: Services, tx: Prisma.TransactionClient, cluster
       continue;
     }
     if (o.kind === 'Pod') {
-      out.push(await writePod(svc, tx, clusterId, o, podByKey.get(`${o.metadata.namespace}/${o.metadata.name}`), now, events));
+      out.push(await writePod(svc, tx, clusterId, o, podByKey.get(`${o.metadata.namespace}/${o.metadata.name}`), admission.pods.get(o), now, events));
       continue;
     }
     const existing = byKey.get(wkey(o.metadata.namespace, o.kind, o.metadata.name));
@@ -208,9 +246,11 @@ function controllerAnnotations(a: unknown): Record<string, string> {
 }
 
 /** A bare pod: created Pending (the pod loop schedules it), or its labels and annotations updated. */
-async function writePod(svc: Services, tx: Prisma.TransactionClient, clusterId: string, o: Extract<ManifestObject, { kind: 'Pod' }>, existing: Pod | undefined, now: Date, events: EventInput[]): Promise<AppliedObject> {
+async function writePod(svc: Services, tx: Prisma.TransactionClient, clusterId: string, o: Extract<ManifestObject, { kind: 'Pod' }>, existing: Pod | undefined, admitted: AdmittedPod | undefined, now: Date, events: EventInput[]): Promise<AppliedObject> {
   const base = { kind: o.kind, apiVersion: o.apiVersion, namespace: o.metadata.namespace, name: o.metadata.name, workload: null };
   if (!existing) {
+    if (!admitted) throw new Error(`pod ${o.metadata.name} was not admitted`);
+    const { spec, ...columns } = admitted;
     const row = {
       id: svc.ids.uuid(),
       uid: svc.ids.uuid(),
@@ -224,12 +264,11 @@ async function writePod(svc: Services, tx: Prisma.TransactionClient, clusterId: 
       index: null,
       labels: o.metadata.labels,
       annotations: o.metadata.annotations,
-      spec: o.spec,
-      billedCpuMilli: o.billed.cpuMilli,
-      billedMemoryMi: o.billed.memoryMi,
+      spec,
       createdAt: now,
       resourceVersion: 1,
       ...initialPodState,
+      ...columns,
     };
     await insertRows(tx, 'Pod', POD_COLUMNS, [row]);
     events.push({ type: 'ADDED', reason: 'Applied', message: `pod/${o.metadata.name} created`, pod: row as unknown as Pod });
@@ -241,4 +280,103 @@ async function writePod(svc: Services, tx: Prisma.TransactionClient, clusterId: 
   const fresh = (await tx.pod.findUniqueOrThrow({ where: { id: existing.id }, omit: POD_LIGHT })) as Pod;
   events.push({ type: 'MODIFIED', reason: 'Applied', message: `pod/${o.metadata.name} configured`, pod: fresh });
   return { ...base, action: 'CONFIGURED' };
+}
+
+/**
+ * Creates or updates ResourceQuotas, LimitRanges and PriorityClasses (PriorityClass rules that
+ * need the stored classes: one global default, immutable value and preemption policy).
+ */
+async function writePolicies(svc: Services, tx: Prisma.TransactionClient, clusterId: string, objects: PolicyObject[], now: Date, out: AppliedObject[]): Promise<UserError[]> {
+  const errors: UserError[] = [];
+  for (const o of objects) {
+    const base = { kind: o.kind, apiVersion: o.apiVersion, name: o.metadata.name, workload: null };
+    if (o.kind === 'PriorityClass') {
+      const existing = await tx.priorityClass.findMany({ where: { clusterId } });
+      const problems = checkPriorityClassAgainstExisting(o.metadata.name, o, existing.map((c) => ({ name: c.name, value: c.value, globalDefault: c.globalDefault, preemptionPolicy: c.preemptionPolicy as 'PreemptLowerPriority' | 'Never' })), []);
+      if (problems.length) {
+        errors.push(...problems.map((e) => ({ ...e, field: [...o.source, ...e.field], message: e.field.length ? `${formatFieldPath(e.field)}: ${e.message}` : e.message })));
+        continue;
+      }
+      const old = existing.find((c) => c.name === o.metadata.name);
+      const data = { labels: o.metadata.labels, value: o.value, globalDefault: o.globalDefault, preemptionPolicy: o.preemptionPolicy, description: o.description };
+      if (!old) await tx.priorityClass.create({ data: { id: svc.ids.uuid(), uid: svc.ids.uuid(), clusterId, name: o.metadata.name, createdAt: now, ...data } });
+      else if (canonicalJson({ ...data }) !== canonicalJson({ labels: old.labels, value: old.value, globalDefault: old.globalDefault, preemptionPolicy: old.preemptionPolicy, description: old.description })) {
+        await tx.priorityClass.update({ where: { id: old.id }, data: { ...data, resourceVersion: { increment: 1 } } });
+      } else {
+        out.push({ ...base, namespace: null, action: 'UNCHANGED' });
+        continue;
+      }
+      out.push({ ...base, namespace: null, action: old ? 'CONFIGURED' : 'CREATED' });
+      continue;
+    }
+    const where = { clusterId_namespace_name: { clusterId, namespace: o.metadata.namespace, name: o.metadata.name } };
+    const body = o.kind === 'ResourceQuota' ? { hard: o.spec.hard } : { spec: o.spec as unknown as Prisma.InputJsonValue };
+    const data = { labels: o.metadata.labels, annotations: o.metadata.annotations, ...body };
+    const old = o.kind === 'ResourceQuota' ? await tx.resourceQuota.findUnique({ where }) : await tx.limitRange.findUnique({ where });
+    let action: ApplyAction = 'UNCHANGED';
+    if (!old) {
+      const row = { id: svc.ids.uuid(), uid: svc.ids.uuid(), clusterId, namespace: o.metadata.namespace, name: o.metadata.name, createdAt: now, ...data };
+      if (o.kind === 'ResourceQuota') await tx.resourceQuota.create({ data: row as Prisma.ResourceQuotaUncheckedCreateInput });
+      else await tx.limitRange.create({ data: row as Prisma.LimitRangeUncheckedCreateInput });
+      action = 'CREATED';
+    } else {
+      const was = { labels: old.labels, annotations: old.annotations, ...('hard' in old ? { hard: old.hard } : { spec: (old as { spec: unknown }).spec }) };
+      if (canonicalJson(was) !== canonicalJson(data)) {
+        if (o.kind === 'ResourceQuota') await tx.resourceQuota.update({ where: { id: old.id }, data: { ...(data as object), resourceVersion: { increment: 1 } } });
+        else await tx.limitRange.update({ where: { id: old.id }, data: { ...(data as object), resourceVersion: { increment: 1 } } });
+        action = 'CONFIGURED';
+      }
+    }
+    out.push({ ...base, namespace: o.metadata.namespace, action });
+  }
+  return errors;
+}
+
+/**
+ * Admission at apply time, against the namespace's policy (including what this manifest just
+ * wrote): every template's priorityClassName must exist and its containers must fit the
+ * LimitRanges (else no pod of it could ever be created); a new workload must fit the count/*
+ * quotas; a new bare pod goes through the whole pod admission (quota included).
+ */
+async function admitTemplates(
+  tx: Prisma.TransactionClient,
+  clusterId: string,
+  objects: WorkloadObject[],
+  workloads: Map<string, Workload>,
+  pods: Map<string, Pod>,
+): Promise<{ errors: UserError[]; pods: Map<WorkloadObject, AdmittedPod> }> {
+  const errors: UserError[] = [];
+  const admitted = new Map<WorkloadObject, AdmittedPod>();
+  const policies = new Map<string, NamespacePolicy>();
+  for (const o of objects) {
+    const ns = o.metadata.namespace;
+    let policy = policies.get(ns);
+    if (!policy) {
+      policy = await loadNamespacePolicy(tx, clusterId, ns);
+      policies.set(ns, policy);
+    }
+    const field = (...rest: string[]) => [...o.source, ...templatePath(o), ...rest];
+    const spec = templateSpec(o);
+    if (o.kind === 'Pod') {
+      if (pods.has(`${ns}/${o.metadata.name}`)) continue; // an update of labels/annotations only
+      const r = admitPod(policy, { name: o.metadata.name, spec, annotations: o.metadata.annotations });
+      if (r.ok) admitted.set(o, r.pod);
+      else errors.push({ field: [...o.source], code: r.code, message: r.message });
+      continue;
+    }
+    const priority = resolvePriority(spec as { priorityClassName?: unknown }, policy.classes);
+    if (!priority.ok) errors.push({ field: field('spec', 'priorityClassName'), code: priority.code, message: `${formatFieldPath([...templatePath(o), 'spec', 'priorityClassName'])}: ${priority.message}` });
+    for (const problem of checkTemplateAgainstLimitRanges(spec, policy.limitRanges)) {
+      errors.push({ field: field('spec'), code: 'LIMIT_RANGE', message: `${formatFieldPath([...templatePath(o), 'spec'])}: Forbidden: its pods would be refused by the namespace's LimitRange: ${problem}` });
+    }
+    const resource = workloadQuotaResource(o.kind);
+    const isNew = !workloads.has(`${ns}/${o.kind}/${o.metadata.name}`);
+    if (resource && isNew && policy.quotas.length > 0) {
+      const delta = { [resource]: 1n };
+      const check = checkQuotas(policy.quotas, delta);
+      if (!check.ok) errors.push({ field: [...o.source, 'metadata', 'name'], code: check.code, message: `${resourceName(o.kind)} "${o.metadata.name}" is forbidden: ${check.message}` });
+      else for (const q of policy.quotas) q.used = { ...q.used, [resource]: (q.used[resource] ?? 0n) + 1n };
+    }
+  }
+  return { errors, pods: admitted };
 }

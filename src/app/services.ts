@@ -4,10 +4,13 @@ import type { Clock } from '../ports/clock';
 import type { Ids } from '../ports/ids';
 import type { Fleet, Provider } from '../ports/provider';
 import type { WorkQueue } from '../ports/workqueue';
+import type { Profile } from '../core/scheduler/types';
 
 /** Limits in the spirit of EKS purchase limits (configurable). */
 export interface Limits {
   clustersPerAccount: number;
+  /** Clusters an account may have in one region. */
+  clustersPerRegion: number;
   replicasPerWorkload: number;
   podsPerCluster: number;
   manifestBytes: number;
@@ -16,6 +19,7 @@ export interface Limits {
 
 export const defaultLimits: Limits = {
   clustersPerAccount: 20,
+  clustersPerRegion: 10,
   replicasPerWorkload: 5000,
   podsPerCluster: 20000,
   manifestBytes: 1_048_576,
@@ -36,5 +40,9 @@ export interface Services {
     clusterProvisionMs: number;
     allowSignup: boolean;
     limits: Limits;
+    /** The scheduler profile (kube-scheduler's shape: score weights, scoring strategy, backoff). */
+    scheduler: Profile;
+    /** Bearer token that unlocks operator-only fields. */
+    operatorToken: string;
   };
 }

@@ -2,8 +2,11 @@ import type { Pod, Prisma } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { appendEvents, deletePods, POD_LIGHT, writePods, type EventInput } from '../adapters/prisma/objects';
-import { deleted, scheduled, type Transition } from '../core/lifecycle';
-import { placePod } from '../core/placement';
+import { deleted, scheduled, unschedulable, type Transition } from '../core/lifecycle';
+import { assume, backoffMs, forget, nominate, nominatePlaced, scheduleOne, Snapshot, type HostInfo, type PlacedPod, type PlacementOption } from '../core/scheduler';
+import { requiredAntiAffinityOf, schedulingPodOf } from '../core/podScheduling';
+import { hostInfo, lockHosts, regionHosts } from '../adapters/prisma/hosts';
+import { terminatePods } from '../app/cascade';
 import { observedTransition } from '../core/podstatus';
 import type { SandboxRequest } from '../ports/provider';
 import type { PodSpec } from '../core/workloads/specs';
@@ -18,11 +21,16 @@ export const NOTIFICATION_GRACE_MS = 1000;
 interface Pass {
   svc: Services;
   clusterId: string;
+  region: string;
+  /** Host capacity was given back (a pod finished or went): unschedulable pods in the region may fit now. */
+  freed: boolean;
   touchedWorkloads: Set<string>;
   /** Run the loop again right away (more pods to handle, or a write lost a race). */
   again: boolean;
   /** Earliest time a sandbox is expected to change. */
   wakeAt: number | null;
+  /** Earliest end of a scheduling back-off. */
+  retryAt: number | null;
 }
 
 /**
@@ -39,9 +47,9 @@ interface Pass {
 export async function reconcilePods(svc: Services, clusterId: string): Promise<void> {
   const cluster = await svc.db.cluster.findUnique({ where: { id: clusterId }, select: { id: true, region: true, accountId: true } });
   if (!cluster) return;
-  const pass: Pass = { svc, clusterId, touchedWorkloads: new Set(), again: false, wakeAt: null };
+  const pass: Pass = { svc, clusterId, region: cluster.region, touchedWorkloads: new Set(), again: false, wakeAt: null, retryAt: null, freed: false };
   const failures: unknown[] = [];
-  for (const step of [stopAndDelete, observe, () => schedule(pass, cluster.region, cluster.accountId)]) {
+  for (const step of [stopAndDelete, observe, () => schedule(pass, cluster.region), () => launch(pass, cluster.accountId, cluster.region)]) {
     try {
       await step(pass);
     } catch (err) {
@@ -49,11 +57,27 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
     }
   }
   for (const w of pass.touchedWorkloads) await svc.queue.add(keys.workload(w));
+  if (pass.freed) await wakeWaiting(svc, cluster.region, clusterId);
   if (pass.again) await svc.queue.add(keys.pods(clusterId));
   // The provider's notification normally wakes this loop when a sandbox changes; this timed
   // re-check is the safety net for a lost notification (e.g. the notifying worker died).
-  else if (pass.wakeAt !== null) await svc.queue.addAfter(keys.pods(clusterId), Math.max(0, pass.wakeAt + NOTIFICATION_GRACE_MS - svc.clock.now()));
+  else {
+    const wake = Math.min(pass.wakeAt === null ? Infinity : pass.wakeAt + NOTIFICATION_GRACE_MS, pass.retryAt ?? Infinity);
+    if (wake !== Infinity) await svc.queue.addAfter(keys.pods(clusterId), Math.max(0, wake - svc.clock.now()));
+  }
   if (failures.length > 0) throw failures[0];
+}
+
+/**
+ * Capacity was freed in the region: wake the pod loops of the region's clusters that have
+ * unschedulable pods (kube-scheduler moves such pods back to its active queue on a cluster event;
+ * pods still in their back-off wait for it to end).
+ */
+async function wakeWaiting(svc: Services, region: string, except: string): Promise<void> {
+  const rows = await svc.db.$queryRaw<{ clusterId: string }[]>`
+    SELECT DISTINCT p."clusterId" FROM "Pod" p JOIN "Cluster" c ON c."id" = p."clusterId"
+    WHERE c."region" = ${region} AND p."hostId" IS NULL AND p."schedulingAttempts" > 0 AND p."deletionTimestamp" IS NULL AND p."clusterId" <> ${except}::uuid`;
+  for (const r of rows) await svc.queue.add(keys.pods(r.clusterId));
 }
 
 const later = (pass: Pass, t: number | null) => {
@@ -61,14 +85,14 @@ const later = (pass: Pass, t: number | null) => {
 };
 
 /** Every page of pods matching `where`, in id order (keyset paging, so no page is skipped). */
-async function* pages(svc: Services, where: Prisma.PodWhereInput): AsyncGenerator<Pod[]> {
+async function* pages(svc: Services, where: Prisma.PodWhereInput, withSpec = false): AsyncGenerator<Pod[]> {
   let after: string | undefined;
   for (;;) {
     const page = (await svc.db.pod.findMany({
       where: { ...where, ...(after ? { id: { gt: after } } : {}) },
       orderBy: { id: 'asc' },
       take: POD_BATCH,
-      omit: POD_LIGHT,
+      omit: withSpec ? { containerStatuses: true } : POD_LIGHT,
     })) as Pod[];
     if (page.length > 0) yield page;
     if (page.length < POD_BATCH) return;
@@ -94,6 +118,7 @@ async function stopAndDelete(pass: Pass): Promise<void> {
       const removed = await deletePods(tx, gone);
       if (removed.length < gone.length) pass.again = true;
       for (const p of removed) if (p.workloadId) pass.touchedWorkloads.add(p.workloadId);
+      if (removed.some((p) => p.allocated)) pass.freed = true;
       return appendEvents(tx, clusterId, removed.map((p) => deleted(p)), now, () => svc.ids.uuid());
     });
     await publishEvents(svc.bus, clusterId, records);
@@ -115,6 +140,7 @@ async function observe(pass: Pass): Promise<void> {
     const states = await svc.provider.describeSandboxes(due.map((p) => p.uid), after);
     const observations = due.map((p, i) => observedTransition(p, states[i], now));
     const finished = due.filter((_, i) => observations[i].released);
+    if (finished.some((p) => p.allocated)) pass.freed = true;
     if (finished.length > 0) await svc.provider.deleteSandboxes(finished.map((p) => p.uid));
     const changed = new Set(observations.filter((o) => o.changed).map((o) => o.pod.id));
     await commit(pass, observations.flatMap((o) => o.events.map((e) => ({ ...e, pod: o.pod }))), observations.map((o) => o.pod), changed);
@@ -125,86 +151,245 @@ async function observe(pass: Pass): Promise<void> {
   later(pass, next._min.nextCheckAt?.getTime() ?? null);
 }
 
-/** 3. Unscheduled pods, oldest first: place, create sandboxes, record the binding. */
-async function schedule(pass: Pass, regionName: string, accountId: string): Promise<void> {
+/**
+ * 3. Pending pods, in the scheduling queue's order (priority, then age), whose back-off is
+ * over: place each with the scheduling core on a snapshot of the region's hosts, then bind in
+ * one transaction that re-checks the chosen hosts under a row lock (reserve and bind commit
+ * together: a crash leaks nothing, and two schedulers never over-commit a host). Pods that fit
+ * nowhere get a FailedScheduling event and a back-off; a preemption marks its victims for
+ * deletion and nominates the host.
+ */
+async function schedule(pass: Pass, regionName: string): Promise<void> {
   const { svc, clusterId } = pass;
+  const now = svc.clock.now();
+  const due = { clusterId, hostId: null, deletionTimestamp: null, phase: 'Pending' };
   const pending = (await svc.db.pod.findMany({
-    where: { clusterId, hostId: null, deletionTimestamp: null, phase: 'Pending' },
-    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    where: { ...due, OR: [{ nextScheduleAt: null }, { nextScheduleAt: { lte: new Date(now) } }] },
+    orderBy: [{ priority: 'desc' }, { createdAt: 'asc' }, { id: 'asc' }],
     take: POD_BATCH,
     omit: { containerStatuses: true },
   })) as Pod[];
-  if (pending.length === 0) return;
   if (pending.length === POD_BATCH) pass.again = true;
-  const region = svc.fleet.regions.find((r) => r.name === regionName);
-  if (!region) throw new Error(`cluster ${clusterId} is in unknown region ${regionName}`);
-  const workloadIds = [...new Set(pending.map((p) => p.workloadId).filter((x): x is string => x !== null))];
-  const placed = await svc.db.pod.groupBy({
-    by: ['workloadId', 'zone'],
-    where: { clusterId, workloadId: { in: workloadIds }, zone: { not: null }, deletionTimestamp: null },
-    _count: { _all: true },
-  });
-  const perWorkload = new Map<string, Map<string, number>>();
-  for (const g of placed) {
-    const m = perWorkload.get(g.workloadId!) ?? new Map<string, number>();
-    m.set(g.zone!, g._count._all);
-    perWorkload.set(g.workloadId!, m);
+  if (pending.length > 0) {
+    const snapshot = await loadSnapshot(svc, clusterId, regionName);
+    const plan = planPlacements(svc, snapshot, pending, now);
+    await bind(pass, plan, snapshot, now);
   }
-  const specs = pending.map((p) => p.spec as unknown as PodSpec);
-  const images = [...new Set(specs.flatMap((s) => (s.containers ?? []).map((c) => c.image)))];
-  const cached = new Set((await svc.db.imageCache.findMany({ where: { accountId, image: { in: images } }, select: { image: true } })).map((c) => c.image));
-  const requests: SandboxRequest[] = pending.map((p, i) => {
-    const counts = perWorkload.get(p.workloadId ?? '') ?? new Map<string, number>();
-    perWorkload.set(p.workloadId ?? '', counts);
-    const at = placePod(p.uid, region.zones, counts);
-    const spec = specs[i];
-    const containers = (spec.containers ?? []).map((c) => ({ name: c.name, image: c.image, ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}) }));
-    return {
-      podUid: p.uid,
-      clusterId,
-      region: region.name,
-      ...at,
-      cpuMilli: p.billedCpuMilli,
-      memoryMi: p.billedMemoryMi,
-      annotations: (p.annotations ?? {}) as Record<string, string>,
-      pod: { namespace: p.namespace, name: p.name, restartPolicy: spec.restartPolicy ?? 'Always', terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30, containers },
-      cachedImages: containers.map((c) => c.image).filter((img) => cached.has(img)),
+  // wake when the next back-off ends
+  const next = await svc.db.pod.aggregate({ where: { ...due, nextScheduleAt: { gt: new Date(now) } }, _min: { nextScheduleAt: true } });
+  pass.retryAt = next._min.nextScheduleAt?.getTime() ?? null;
+}
+
+interface SnapshotData {
+  snap: Snapshot;
+  hosts: Map<string, HostInfo>;
+}
+
+/** The region's hosts with their usage, and this cluster's placed (and nominated) pods on them. */
+async function loadSnapshot(svc: Services, clusterId: string, region: string): Promise<SnapshotData> {
+  const [rows, placed] = await Promise.all([
+    regionHosts(svc.db, region),
+    svc.db.$queryRaw<PlacedRow[]>`
+      SELECT "uid", "namespace", "labels", "priority", "workloadId", "hostId", "nominatedHost", "allocated", "billedCpuMilli", "billedMemoryMi", "gpuMilli",
+             "createdAt", "startedAt", "deletionTimestamp", "spec"->'affinity'->'podAntiAffinity' AS "antiAffinity"
+      FROM "Pod" WHERE "clusterId" = ${clusterId}::uuid AND ("allocated" OR ("nominatedHost" IS NOT NULL AND "hostId" IS NULL AND "deletionTimestamp" IS NULL))`,
+  ]);
+  const hosts = new Map(rows.map((r) => [r.id, hostInfo(r)]));
+  const nominated: { pod: PlacedPod; hostId: string }[] = [];
+  for (const r of placed) {
+    const pod: PlacedPod = {
+      uid: r.uid,
+      namespace: r.namespace,
+      labels: (r.labels ?? {}) as Record<string, string>,
+      priority: Number(r.priority),
+      ownerKey: r.workloadId,
+      cpuMilli: Number(r.billedCpuMilli),
+      memoryMi: Number(r.billedMemoryMi),
+      gpuMilli: Number(r.gpuMilli),
+      startTime: (r.startedAt ?? r.createdAt).getTime(),
+      requiredPodAntiAffinity: r.antiAffinity ? requiredAntiAffinityOf(r.antiAffinity) : [],
+      terminating: r.deletionTimestamp !== null,
     };
-  });
-  // If the pod is deleted before the binding below is written, its sandbox is still found and
-  // stopped by uid in step 1.
-  // (read before the call: the sandboxes are created at or after scheduledAt, so no event is missed)
-  const now = new Date(svc.clock.now());
-  const sandboxes = await svc.provider.createSandboxes(requests);
-  const transitions = pending.map((p, i) => {
-    const s = sandboxes[i];
-    const t = scheduled(p, { zone: s.zone ?? requests[i].zone, hostId: s.hostId ?? requests[i].hostId, sandboxId: s.id }, now);
-    return { ...t, pod: { ...t.pod, nextCheckAt: s.nextChangeAt === null ? null : new Date(s.nextChangeAt), syncedAt: null } };
-  });
-  // A sandbox that is already up (no boot latency) is read at once, so the pod is written once
-  // with its binding and what the sandbox reports, and its first events.
-  const up = transitions.flatMap((t, i) => (sandboxes[i].phase !== 'Creating' ? [i] : []));
-  const events: (Transition<Pod> & { eventType?: 'Normal' | 'Warning' })[] = [];
-  const pods = transitions.map((t) => t.pod);
-  const changed = new Set<string>();
-  if (up.length > 0) {
-    const states = await svc.provider.describeSandboxes(up.map((i) => pods[i].uid), up.map(() => now.getTime() - 1));
-    const released: string[] = [];
-    up.forEach((i, k) => {
-      const o = observedTransition(pods[i], states[k], svc.clock.now());
-      pods[i] = o.pod;
-      events.push(transitions[i], ...o.events.map((e) => ({ ...e, pod: o.pod })));
-      if (o.changed) changed.add(o.pod.id);
-      if (o.released) released.push(o.pod.uid);
-    });
-    if (released.length > 0) await svc.provider.deleteSandboxes(released);
+    if (r.allocated && r.hostId) hosts.get(r.hostId)?.pods.push(pod);
+    else if (r.nominatedHost) nominated.push({ pod, hostId: r.nominatedHost });
   }
-  const upSet = new Set(up);
-  transitions.forEach((t, i) => {
-    if (!upSet.has(i)) events.push(t);
+  const snap = new Snapshot([...hosts.values()]);
+  for (const n of nominated) if (hosts.has(n.hostId)) nominatePlaced(snap, n.pod, n.hostId);
+  return { snap, hosts };
+}
+
+interface PlacedRow {
+  uid: string;
+  namespace: string;
+  labels: unknown;
+  priority: number;
+  workloadId: string | null;
+  hostId: string | null;
+  nominatedHost: string | null;
+  allocated: boolean;
+  billedCpuMilli: number;
+  billedMemoryMi: number;
+  gpuMilli: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  deletionTimestamp: Date | null;
+  antiAffinity: unknown;
+}
+
+interface Plan {
+  binds: { pod: Pod; hostId: string; option: PlacementOption }[];
+  failures: { pod: Pod; message: string; nominatedHost: string | null; victims: string[] }[];
+}
+
+/** Runs the scheduling core over the pending pods in queue order (pure work on the snapshot). */
+function planPlacements(svc: Services, { snap }: SnapshotData, pending: Pod[], now: number): Plan {
+  const profile = svc.settings.scheduler;
+  const plan: Plan = { binds: [], failures: [] };
+  for (const pod of pending) {
+    const sp = schedulingPodOf({
+      uid: pod.uid,
+      namespace: pod.namespace,
+      name: pod.name,
+      labels: (pod.labels ?? {}) as Record<string, string>,
+      annotations: (pod.annotations ?? {}) as Record<string, string>,
+      spec: pod.spec,
+      priority: pod.priority,
+      preemptionPolicy: pod.preemptionPolicy === 'Never' ? 'Never' : 'PreemptLowerPriority',
+      ownerKey: pod.workloadId,
+      nominatedHost: pod.nominatedHost,
+    });
+    if (!sp.ok) {
+      plan.failures.push({ pod, message: `the pod cannot be scheduled: ${sp.errors.map((e) => e.message).join('; ')}`, nominatedHost: null, victims: [] });
+      continue;
+    }
+    const r = scheduleOne(profile, snap, sp.pod, Math.random);
+    // a nomination stands until the pod is placed or nominated elsewhere
+    if (r.kind === 'Scheduled' || r.kind === 'Unschedulable' && r.preemption) forget(snap, sp.pod.uid);
+    if (r.kind === 'Scheduled') {
+      assume(snap, sp.pod, r.hostId, r.option, now);
+      plan.binds.push({ pod, hostId: r.hostId, option: r.option });
+    } else if (r.kind === 'Unschedulable') {
+      if (r.preemption) {
+        for (const v of r.preemption.victims) forget(snap, v);
+        nominate(snap, sp.pod, r.preemption.hostId, sp.pod.options[0]);
+      }
+      plan.failures.push({ pod, message: r.message, nominatedHost: r.preemption?.hostId ?? pod.nominatedHost, victims: r.preemption?.victims ?? [] });
+    } else {
+      plan.failures.push({ pod, message: `scheduler error: ${r.message}`, nominatedHost: pod.nominatedHost, victims: [] });
+    }
+  }
+  return plan;
+}
+
+/**
+ * Commits a plan: locks the chosen hosts, keeps only the bindings that still fit (another
+ * scheduler may have used the capacity since the snapshot), writes the bound pods (the Host
+ * usage trigger adds them), the unschedulable ones with their back-off, and preemption victims.
+ */
+async function bind(pass: Pass, plan: Plan, { hosts }: SnapshotData, now: number): Promise<void> {
+  const { svc, clusterId } = pass;
+  const profile = svc.settings.scheduler;
+  const at = new Date(now);
+  const records = await svc.db.$transaction(async (tx) => {
+    const locked = await lockHosts(tx, [...new Set(plan.binds.map((b) => b.hostId))]);
+    const free = new Map(locked.map((h) => [h.id, { cpu: h.allocCpuMilli - h.usedCpuMilli, mem: h.allocMemoryMi - h.usedMemoryMi, gpu: h.allocGpuMilli - h.usedGpuMilli, pods: h.allocPods - h.usedPods, ok: h.schedulable }]));
+    const transitions: (Transition<Pod> & { eventType?: 'Normal' | 'Warning' })[] = [];
+    for (const b of plan.binds) {
+      const f = free.get(b.hostId);
+      const o = b.option;
+      if (!f || !f.ok || f.cpu < o.cpuMilli || f.mem < o.memoryMi || f.gpu < o.gpuMilli || f.pods < 1) {
+        pass.again = true; // raced: the pod stays pending and is placed again on a fresh snapshot
+        continue;
+      }
+      f.cpu -= o.cpuMilli;
+      f.mem -= o.memoryMi;
+      f.gpu -= o.gpuMilli;
+      f.pods -= 1;
+      const host = hosts.get(b.hostId)!;
+      transitions.push(scheduled(b.pod, { zone: host.zone, hostId: b.hostId, billedCpuMilli: o.cpuMilli, billedMemoryMi: o.memoryMi, cpuType: o.cpuType ?? host.cpuType, gpuModel: o.gpuModel, gpuMilli: o.gpuMilli }, at));
+    }
+    const quiet = new Set<string>();
+    for (const f of plan.failures) {
+      const t = unschedulable(f.pod, f.message, new Date(now + backoffMs(profile, f.pod.schedulingAttempts + 1)), f.nominatedHost);
+      if (t.repeat) quiet.add(f.pod.id);
+      transitions.push({ pod: t.pod, type: t.type, reason: t.reason, message: t.message, eventType: 'Warning' });
+    }
+    const written = await writePods(tx, transitions.map((t) => t.pod));
+    if (written.length < transitions.length) pass.again = true;
+    const byId = new Map(written.map((p) => [p.id, p]));
+    const events: EventInput[] = transitions.flatMap((t) => {
+      const pod = byId.get(t.pod.id);
+      return pod && !quiet.has(pod.id) ? [{ ...t, pod }] : [];
+    });
+    // preemption: the victims start graceful deletion (their capacity frees once they are gone)
+    const preemptors = plan.failures.filter((f) => f.victims.length > 0 && byId.has(f.pod.id));
+    if (preemptors.length > 0) {
+      const victims = (await tx.pod.findMany({ where: { clusterId, uid: { in: preemptors.flatMap((f) => f.victims) }, deletionTimestamp: null }, omit: POD_LIGHT })) as Pod[];
+      const by = new Map(preemptors.flatMap((f) => f.victims.map((v) => [v, f] as const)));
+      for (const f of preemptors) {
+        const mine = victims.filter((v) => by.get(v.uid) === f);
+        const done = await terminatePods(tx, mine, `Preempted by pod ${f.pod.uid} on node ${f.nominatedHost}`, at, { reason: 'Preempted', eventType: 'Normal' });
+        events.push(...done.events);
+        for (const v of done.written) if (v.workloadId) pass.touchedWorkloads.add(v.workloadId);
+      }
+    }
+    return appendEvents(tx, clusterId, events, at, () => svc.ids.uuid());
   });
-  await commit(pass, events, pods, changed);
-  for (const p of pods) later(pass, p.nextCheckAt?.getTime() ?? null);
+  await publishEvents(svc.bus, clusterId, records);
+}
+
+/**
+ * 4. Bound pods without a sandbox yet (just bound, or bound before a crash): create their
+ * sandboxes on their hosts (idempotent per pod uid) and record them; a sandbox that is already
+ * up is read at once, so the pod is written once with what it reports.
+ */
+async function launch(pass: Pass, accountId: string, regionName: string): Promise<void> {
+  const { svc, clusterId } = pass;
+  for await (const bound of pages(svc, { clusterId, allocated: true, sandboxId: null, deletionTimestamp: null, finishedAt: null }, true)) {
+    const specs = bound.map((p) => p.spec as unknown as PodSpec);
+    const images = [...new Set(specs.flatMap((s) => (s.containers ?? []).map((c) => c.image)))];
+    const cached = new Set((await svc.db.imageCache.findMany({ where: { accountId, image: { in: images } }, select: { image: true } })).map((c) => c.image));
+    const requests: SandboxRequest[] = bound.map((p, i) => {
+      const spec = specs[i];
+      const containers = (spec.containers ?? []).map((c) => ({ name: c.name, image: c.image, ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}) }));
+      return {
+        podUid: p.uid,
+        clusterId,
+        region: regionName,
+        zone: p.zone!,
+        hostId: p.hostId!,
+        cpuMilli: p.billedCpuMilli,
+        memoryMi: p.billedMemoryMi,
+        cpuType: p.cpuType,
+        gpuModel: p.gpuModel,
+        gpuMilli: p.gpuMilli,
+        spot: p.spot,
+        annotations: (p.annotations ?? {}) as Record<string, string>,
+        pod: { namespace: p.namespace, name: p.name, restartPolicy: spec.restartPolicy ?? 'Always', terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30, containers },
+        cachedImages: containers.map((c) => c.image).filter((img) => cached.has(img)),
+      };
+    });
+    const sandboxes = await svc.provider.createSandboxes(requests);
+    const pods: Pod[] = bound.map((p, i) => ({ ...p, sandboxId: sandboxes[i].id, nextCheckAt: sandboxes[i].nextChangeAt === null ? null : new Date(sandboxes[i].nextChangeAt!), syncedAt: null }));
+    const events: (Transition<Pod> & { eventType?: 'Normal' | 'Warning' })[] = [];
+    const changed = new Set<string>();
+    const up = pods.flatMap((_, i) => (sandboxes[i].phase !== 'Creating' ? [i] : []));
+    if (up.length > 0) {
+      // events from the sandbox's creation on (created at or after scheduledAt)
+      const states = await svc.provider.describeSandboxes(up.map((i) => pods[i].uid), up.map((i) => (pods[i].scheduledAt ?? pods[i].createdAt).getTime() - 1));
+      const released: string[] = [];
+      up.forEach((i, k) => {
+        const o = observedTransition(pods[i], states[k], svc.clock.now());
+        pods[i] = o.pod;
+        events.push(...o.events.map((e) => ({ ...e, pod: o.pod })));
+        if (o.changed) changed.add(o.pod.id);
+        if (o.released) released.push(o.pod.uid);
+      });
+      if (released.length > 0) await svc.provider.deleteSandboxes(released);
+    }
+    await commit(pass, events, pods, changed);
+    for (const p of pods) later(pass, p.nextCheckAt?.getTime() ?? null);
+  }
 }
 
 /**

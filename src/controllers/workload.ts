@@ -10,6 +10,7 @@ import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { appendEvents, insertRows, POD_COLUMNS, POD_LIGHT, type EventInput } from '../adapters/prisma/objects';
 import { initialPodState } from '../core/lifecycle';
+import { admitPod, loadNamespacePolicy } from '../app/admission';
 import { canonicalJson, generatedName, nameSuffix } from '../core/pods';
 import { parseQuantity, toUnitsCeil } from '../core/quantity';
 import type { PodInfo, PodPhase, PodToCreate, PodToDelete, WorkloadEvent } from '../core/workloads/types';
@@ -118,19 +119,32 @@ function workloadEvents(pass: Pass, events: WorkloadEvent[]): void {
 }
 
 /** Creates pods (names generated where asked) with their ADDED/SuccessfulCreate events. */
+/** How soon a controller retries pods admission refused (over quota, LimitRange), as a rate-limited requeue would. */
+export const FAILED_CREATE_RETRY_MS = 10_000;
+
 async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promise<void> {
   if (drafts.length === 0) return;
   const { svc, w } = pass;
   const taken = new Set(pods.map((p) => p.name));
-  const rows: Prisma.PodCreateManyInput[] = drafts.map((d) => {
+  const policy = await loadNamespacePolicy(pass.tx, w.clusterId, w.namespace);
+  const rows: Prisma.PodCreateManyInput[] = [];
+  const refused = new Map<string, string>();
+  for (const d of drafts) {
     let name = d.name;
     if (name === undefined) {
       const prefix = d.generateName ?? `${w.name}-`;
       do name = generatedName(prefix, nameSuffix(svc.ids.randomInts(5)));
       while (taken.has(name));
     }
+    // admission: LimitRange defaults and bounds, priority, sizing, ResourceQuota
+    const admitted = admitPod(policy, { name, spec: d.spec as unknown as Record<string, unknown>, annotations: d.annotations });
+    if (!admitted.ok) {
+      refused.set(admitted.message, admitted.code);
+      continue;
+    }
     taken.add(name);
-    return {
+    const { spec, ...columns } = admitted.pod;
+    rows.push({
       id: svc.ids.uuid(),
       uid: svc.ids.uuid(),
       clusterId: w.clusterId,
@@ -143,14 +157,17 @@ async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promi
       index: d.index,
       labels: d.labels,
       annotations: d.annotations,
-      spec: d.spec as unknown as Prisma.InputJsonValue,
-      billedCpuMilli: w.podCpuMilli,
-      billedMemoryMi: w.podMemoryMi,
+      spec: spec as unknown as Prisma.InputJsonValue,
       createdAt: new Date(pass.now),
       resourceVersion: 1,
       ...initialPodState,
-    };
-  });
+      ...columns,
+    });
+  }
+  // Kubernetes' FailedCreate: one warning per distinct reason, and a retry later
+  for (const message of refused.keys()) pass.events.push({ type: 'MODIFIED', eventType: 'Warning', reason: 'FailedCreate', message: `Error creating: ${message}`, workload: w });
+  if (refused.size > 0) requeue(pass, FAILED_CREATE_RETRY_MS);
+  if (rows.length === 0) return;
   await insertRows(pass.tx, 'Pod', POD_COLUMNS, rows);
   for (const r of rows) {
     const pod = { ...r, workloadId: r.workloadId ?? null } as unknown as Pod;

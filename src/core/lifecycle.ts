@@ -49,23 +49,70 @@ export const initialPodState = {
   nextCheckAt: null,
   syncedAt: null,
   containerStatuses: [] as never[],
+  cpuType: null,
+  gpuModel: null,
+  allocated: false,
+  schedulingAttempts: 0,
+  nextScheduleAt: null,
+  nominatedHost: null,
+  // what admission sets (app/admission.ts), before it does
+  gpuMilli: 0,
+  priority: 0,
+  preemptionPolicy: 'PreemptLowerPriority',
+  spot: false,
+  requestCpuMilli: 0,
+  requestMemoryBytes: 0,
+  limitCpuMilli: 0,
+  limitMemoryBytes: 0,
 };
 
-export function scheduled<P extends PodState>(pod: P, placement: { zone: string; hostId: string; sandboxId: string }, now: Date): Transition<P> {
+/** What a pod is bound to: a host, and what it takes there (the placement option chosen). */
+export interface Binding {
+  zone: string;
+  hostId: string;
+  billedCpuMilli: number;
+  billedMemoryMi: number;
+  cpuType: string | null;
+  gpuModel: string | null;
+  gpuMilli: number;
+}
+
+/** The scheduler bound the pod (its sandbox is created next): PodScheduled, holding the host's capacity. */
+export function scheduled<P extends PodState>(pod: P, placement: Binding, now: Date): Transition<P> {
   return {
-    pod: { ...pod, ...placement, status: 'ContainerCreating', reason: 'ContainerCreating', message: null, scheduledAt: now },
+    pod: { ...pod, ...placement, allocated: true, schedulingAttempts: 0, nextScheduleAt: null, nominatedHost: null, status: 'ContainerCreating', reason: 'ContainerCreating', message: null, scheduledAt: now },
     type: 'MODIFIED',
     reason: 'Scheduled',
     message: `Successfully assigned ${pod.namespace}/${pod.name} to ${placement.hostId}`,
   };
 }
 
-export function terminating<P extends PodState>(pod: P, now: Date, why: string): Transition<P> {
+export function terminating<P extends PodState>(pod: P, now: Date, why: string, reason = 'Killing'): Transition<P> {
   return {
     pod: { ...pod, status: 'Terminating', deletionTimestamp: now },
     type: 'MODIFIED',
-    reason: 'Killing',
-    message: `Stopping pod ${pod.namespace}/${pod.name}: ${why}`,
+    reason,
+    message: reason === 'Killing' ? `Stopping pod ${pod.namespace}/${pod.name}: ${why}` : why,
+  };
+}
+
+/**
+ * The scheduler found no host: PodScheduled=False (Unschedulable), retried after the back-off.
+ * The FailedScheduling event is recorded when the reason is new (first attempt or a changed
+ * message), as Kubernetes' event recorder folds repeats of the same event into one.
+ */
+export function unschedulable<P extends PodState & { schedulingAttempts: number; nominatedHost: string | null }>(
+  pod: P,
+  message: string,
+  retryAt: Date,
+  nominatedHost: string | null,
+): Transition<P> & { repeat: boolean } {
+  return {
+    pod: { ...pod, reason: 'Unschedulable', message, schedulingAttempts: pod.schedulingAttempts + 1, nextScheduleAt: retryAt, nominatedHost },
+    type: 'MODIFIED',
+    reason: 'FailedScheduling',
+    message,
+    repeat: pod.reason === 'Unschedulable' && pod.message === message && pod.nominatedHost === nominatedHost,
   };
 }
 

@@ -39,6 +39,9 @@ import type {
 } from './workloads/specs';
 
 export type { ContainerSpec, DeploymentSpec, PodTemplate } from './workloads/specs';
+import { parseResourceQuota, type ResourceQuotaSpec } from './admission/quota';
+import { parseLimitRange, type LimitRangeSpec } from './admission/limitrange';
+import { parsePriorityClass, type PreemptionPolicy } from './admission/priorityclass';
 
 export interface UserError {
   field: string[];
@@ -67,13 +70,21 @@ export type ManifestObject = (
   /** billed: the pod of the job template. */
   | { apiVersion: 'batch/v1'; kind: 'CronJob'; metadata: ObjectMeta; spec: CronJobSpec; billed: BilledSpec }
   | { apiVersion: 'v1'; kind: 'Pod'; metadata: ObjectMeta; spec: PodSpec; billed: BilledSpec }
+  | { apiVersion: 'v1'; kind: 'ResourceQuota'; metadata: ObjectMeta; spec: ResourceQuotaSpec }
+  | { apiVersion: 'v1'; kind: 'LimitRange'; metadata: ObjectMeta; spec: LimitRangeSpec }
+  /** Cluster-scoped: metadata.namespace is ''. */
+  | { apiVersion: 'scheduling.k8s.io/v1'; kind: 'PriorityClass'; metadata: ObjectMeta; value: number; globalDefault: boolean; preemptionPolicy: PreemptionPolicy; description: string }
 ) & {
   /** Field path of the object in the input (`['manifest', '<document>']`, or `…, 'items', '<i>'` in a List). */
   source: string[];
 };
 
-/** Every kind that runs pods (everything but Namespace). */
-export type WorkloadObject = Exclude<ManifestObject, { kind: 'Namespace' }>;
+/** Kinds that hold policy, not pods. */
+export type PolicyObject = Extract<ManifestObject, { kind: 'ResourceQuota' | 'LimitRange' | 'PriorityClass' }>;
+export const POLICY_KINDS: readonly string[] = Object.freeze(['ResourceQuota', 'LimitRange', 'PriorityClass']);
+
+/** Every kind that runs pods. */
+export type WorkloadObject = Exclude<ManifestObject, { kind: 'Namespace' } | PolicyObject>;
 
 export interface ParseManifestOptions {
   /** Namespace for objects that do not name one. Defaults to 'default'. */
@@ -90,6 +101,9 @@ export const SUPPORTED_KINDS: Readonly<Record<string, string>> = Object.freeze({
   Job: 'batch/v1',
   CronJob: 'batch/v1',
   Pod: 'v1',
+  ResourceQuota: 'v1',
+  LimitRange: 'v1',
+  PriorityClass: 'scheduling.k8s.io/v1',
 });
 
 /** Kinds Kubernetes users will reasonably try that are refused (for now, or by design). */
@@ -356,13 +370,27 @@ class Validator {
 
     // StatefulSet pods are named <name>-<ordinal> and carry it as their hostname: a label.
     const nameRule = kind === 'Namespace' || kind === 'StatefulSet' ? 'label' : 'subdomain';
-    const metadata = this.metadata(value.metadata, metaPath, nameRule, kind !== 'Namespace');
+    const metadata = this.metadata(value.metadata, metaPath, nameRule, kind !== 'Namespace' && kind !== 'PriorityClass');
     if (kind === 'CronJob' && metadata && metadata.name.length > CRONJOB_NAME_MAX) {
       this.invalid([...metaPath, 'name'], metadata.name, `must be no more than ${CRONJOB_NAME_MAX} characters`);
     }
     this.checkDuplicate(kind, metadata, [...metaPath, 'name'], where);
     if (kind === 'Namespace') {
       if (ok() && metadata) this.objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata, source });
+      return;
+    }
+    if (kind === 'ResourceQuota' || kind === 'LimitRange') {
+      const r = kind === 'ResourceQuota' ? parseResourceQuota(value.spec, [...path, 'spec']) : parseLimitRange(value.spec, [...path, 'spec']);
+      for (const e of r.errors) this.add(e.field, e.code, e.message);
+      if (ok() && metadata) this.objects.push({ apiVersion: 'v1', kind, metadata, spec: r.spec, source } as ManifestObject);
+      return;
+    }
+    if (kind === 'PriorityClass') {
+      const r = parsePriorityClass(value, path);
+      for (const e of r.errors) this.add(e.field, e.code, e.message);
+      if (ok() && metadata) {
+        this.objects.push({ apiVersion: 'scheduling.k8s.io/v1', kind, metadata, value: r.value, globalDefault: r.globalDefault, preemptionPolicy: r.preemptionPolicy, description: r.description, source });
+      }
       return;
     }
     const r = this.workloadSpec(kind, value, path);

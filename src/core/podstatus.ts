@@ -15,6 +15,8 @@ export type ObservablePod = Pick<PodState, 'namespace' | 'name' | 'phase' | 'sta
   nextCheckAt: Date | null;
   syncedAt: Date | null;
   containerStatuses?: unknown;
+  /** Holds its host's capacity; a finished pod gives it back. */
+  allocated?: boolean;
 };
 
 export interface SandboxReport {
@@ -46,7 +48,7 @@ const same = (a: Date | null, b: Date | null) => (a?.getTime() ?? null) === (b?.
 export function observedTransition<P extends ObservablePod>(pod: P, report: SandboxReport, now: number): Observation<P> {
   const o = report.pod;
   if (o === null) {
-    const next = { ...pod, phase: 'Failed', status: 'Error', reason: 'SandboxLost', message: 'the provider has no sandbox for this pod', ready: false, readyAt: null, finishedAt: new Date(now), sandboxId: null, nextCheckAt: null, syncedAt: new Date(now) };
+    const next = { ...pod, phase: 'Failed', status: 'Error', reason: 'SandboxLost', message: 'the provider has no sandbox for this pod', ready: false, readyAt: null, finishedAt: new Date(now), sandboxId: null, nextCheckAt: null, syncedAt: new Date(now), allocated: false };
     return { pod: next, released: true, changed: true, events: [{ type: 'MODIFIED', eventType: 'Warning', reason: 'SandboxLost', message: `The sandbox of pod ${pod.namespace}/${pod.name} is gone` }] };
   }
   const finished = o.phase === 'Succeeded' || o.phase === 'Failed';
@@ -63,6 +65,7 @@ export function observedTransition<P extends ObservablePod>(pod: P, report: Sand
     finishedAt: date(o.finishedAt),
     containerStatuses: o.containerStatuses,
     sandboxId: finished ? null : pod.sandboxId,
+    allocated: finished ? false : pod.allocated,
     nextCheckAt: finished ? null : date(report.nextChangeAt),
     syncedAt: new Date(now),
   };

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseManifest, type ManifestObject } from './manifest';
+import { parseManifest, type WorkloadObject } from './manifest';
 import { validateUpdate } from './update';
 
 type Obj = Record<string, any>;
@@ -72,7 +72,7 @@ spec:
 function specOf(text: string): Obj {
   const { objects, errors } = parseManifest(text);
   expect(errors).toEqual([]);
-  return (objects[0] as Exclude<ManifestObject, { kind: 'Namespace' }>).spec as Obj;
+  return (objects[0] as WorkloadObject).spec as Obj;
 }
 
 /** The spec of `text` after `edit` changed a copy of it. */

@@ -10,6 +10,8 @@ import { findUnstorableText } from '../core/manifest';
 export interface Context {
   svc: Services;
   account: Account | null;
+  /** The request carries the operator token (fleet and spot capacity operations). */
+  operator: boolean;
 }
 
 export const builder = new SchemaBuilder<{
@@ -61,6 +63,11 @@ export const UserErrorRef = builder.objectRef<UserError>('UserError').implement(
 export function requireAccount(ctx: Context): Account {
   if (!ctx.account) throw new AppError('UNAUTHENTICATED', 'this operation needs "Authorization: Bearer <token>"; get a token with the createAccount mutation');
   return ctx.account;
+}
+
+/** Operator-only fields: FORBIDDEN without the operator token. */
+export function requireOperator(ctx: Context): void {
+  if (!ctx.operator) throw new AppError('FORBIDDEN', 'this operation is for operators: send "Authorization: Bearer <operator token>" (NODELESS_OPERATOR_TOKEN; printed at start when generated)');
 }
 
 /** Accepts a global ID of the expected type (or a bare UUID); anything else is "not found". */

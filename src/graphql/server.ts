@@ -6,7 +6,7 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Services } from '../app/services';
-import { authenticate } from '../app/accounts';
+import { authenticate, isOperator } from '../app/accounts';
 import { schema } from './schema';
 import { findUnstorableText, UNSTORABLE_TEXT } from '../core/manifest';
 import type { Context } from './builder';
@@ -108,6 +108,7 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
     context: async ({ request }: Partial<YogaInitialContext>): Promise<Context> => ({
       svc,
       account: request ? await authenticate(svc, request.headers.get('authorization')) : null,
+      operator: request ? isOperator(svc, request.headers.get('authorization')) : false,
     }),
   });
 
@@ -143,7 +144,7 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
             operationName: payload.operationName,
             document: parse(payload.query),
             variableValues: payload.variables,
-            contextValue: { ...(await contextFactory()), svc, account: await authenticate(svc, typeof authorization === 'string' ? authorization : undefined) },
+            contextValue: { ...(await contextFactory()), svc, account: await authenticate(svc, typeof authorization === 'string' ? authorization : undefined), operator: isOperator(svc, typeof authorization === 'string' ? authorization : undefined) },
             rootValue: { execute, subscribe },
           };
           const errors = validate(args.schema, args.document);

@@ -14,6 +14,9 @@ import { RedisBus } from '../adapters/redis/bus';
 import { RedisWorkQueue } from '../adapters/redis/workqueue';
 import { SimulatedProvider } from '../adapters/provider/simulated';
 import { loadFleet } from '../adapters/provider/fleet';
+import { syncHosts } from '../adapters/prisma/hosts';
+import { loadSchedulerProfile } from '../adapters/schedulerProfile';
+import { randomBytes } from 'node:crypto';
 
 export interface Runtime {
   svc: Services;
@@ -40,6 +43,9 @@ export async function buildRuntime(config: Config, overrides: Overrides = {}): P
   const store = overrides.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir }));
   const bus = overrides.bus ?? (config.redisUrl ? await RedisBus.connect(config.redisUrl, { prefix: `nodeless:${config.queueName}:` }) : new MemoryBus());
   const queue = overrides.queue ?? (config.redisUrl ? await RedisWorkQueue.connect(config.redisUrl, { name: config.queueName, clock }) : new MemoryWorkQueue(clock));
+  const { fleet, hash } = loadFleet(config.fleetFile);
+  const scheduler = loadSchedulerProfile(config.schedulerFile);
+  await syncHosts(store.prisma, fleet, hash, new Date(clock.now()));
   const svc: Services = {
     db: store.prisma,
     bus,
@@ -47,12 +53,14 @@ export async function buildRuntime(config: Config, overrides: Overrides = {}): P
     clock,
     ids: overrides.ids ?? randomIds,
     provider: new SimulatedProvider(store.prisma, clock, { bootLatencyMs: config.bootLatencyMs, pullLatencyMs: config.pullLatencyMs, batchRunMs: config.batchRunMs, stopLatencyMs: config.stopLatencyMs }),
-    fleet: loadFleet(config.fleetFile),
+    fleet,
     settings: {
       kubernetesVersion: config.kubernetesVersion,
       clusterProvisionMs: config.clusterProvisionMs,
       allowSignup: config.allowSignup,
-      limits: defaultLimits,
+      limits: { ...defaultLimits, ...config.limits },
+      scheduler,
+      operatorToken: config.operatorToken ?? `op_${randomBytes(24).toString('base64url')}`,
     },
   };
   return {

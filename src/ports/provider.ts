@@ -16,6 +16,11 @@ export interface SandboxRequest {
   hostId: string;
   cpuMilli: number;
   memoryMi: number;
+  /** The CPU type and GPU the scheduler chose (gpuMilli 0: no GPU). */
+  cpuType: string | null;
+  gpuModel: string | null;
+  gpuMilli: number;
+  spot: boolean;
   annotations: Record<string, string>;
   /** What the sandbox's agent runs (the parts of the pod spec it needs). */
   pod: {
@@ -83,12 +88,4 @@ export interface Provider {
   watch(listener: (changes: SandboxChange[]) => void): () => void;
 }
 
-export interface Region {
-  name: string;
-  zones: { name: string; hosts: number }[];
-}
-
-/** The fleet's shape as the control plane sees it (read-only). */
-export interface Fleet {
-  regions: Region[];
-}
+export type { Fleet, Region, Zone, HostGroup } from '../core/fleet';

@@ -3,10 +3,10 @@ import type { Pod, Prisma } from '../../generated/prisma/client';
 import type { WatchType } from '../../core/lifecycle';
 
 const EVENT_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', sequence: 'int', type: 'text', eventType: 'text', involvedKind: 'text', involvedName: 'text', involvedUid: 'uuid', namespace: 'text', reason: 'text', message: 'text', object: 'jsonb', createdAt: 'timestamptz' };
-export const POD_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', namespace: 'text', name: 'text', uid: 'uuid', workloadId: 'uuid', ownerKind: 'text', ownerName: 'text', templateHash: 'text', labels: 'jsonb', annotations: 'jsonb', spec: 'jsonb', phase: 'text', status: 'text', reason: 'text', message: 'text', billedCpuMilli: 'int', billedMemoryMi: 'int', zone: 'text', hostId: 'text', sandboxId: 'text', createdAt: 'timestamptz', scheduledAt: 'timestamptz', startedAt: 'timestamptz', deletionTimestamp: 'timestamptz', ready: 'boolean', readyAt: 'timestamptz', restartCount: 'int', containerStatuses: 'jsonb', finishedAt: 'timestamptz', index: 'int', nextCheckAt: 'timestamptz', syncedAt: 'timestamptz', resourceVersion: 'int' };
+export const POD_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', namespace: 'text', name: 'text', uid: 'uuid', workloadId: 'uuid', ownerKind: 'text', ownerName: 'text', templateHash: 'text', labels: 'jsonb', annotations: 'jsonb', spec: 'jsonb', phase: 'text', status: 'text', reason: 'text', message: 'text', billedCpuMilli: 'int', billedMemoryMi: 'int', zone: 'text', hostId: 'text', sandboxId: 'text', createdAt: 'timestamptz', scheduledAt: 'timestamptz', startedAt: 'timestamptz', deletionTimestamp: 'timestamptz', ready: 'boolean', readyAt: 'timestamptz', restartCount: 'int', containerStatuses: 'jsonb', finishedAt: 'timestamptz', index: 'int', nextCheckAt: 'timestamptz', syncedAt: 'timestamptz', resourceVersion: 'int', priority: 'int', preemptionPolicy: 'text', spot: 'boolean', cpuType: 'text', gpuModel: 'text', gpuMilli: 'int', allocated: 'boolean', schedulingAttempts: 'int', nextScheduleAt: 'timestamptz', nominatedHost: 'text', requestCpuMilli: 'int', requestMemoryBytes: 'bigint', limitCpuMilli: 'int', limitMemoryBytes: 'bigint' };
 /** Pod columns returned by bulk writes: everything but the heavy JSON (spec, annotations, container statuses). */
 const RETURNED = Object.keys(POD_COLUMNS)
-  .filter((c) => c !== 'spec' && c !== 'annotations' && c !== 'containerStatuses')
+  .filter((c) => c !== 'spec' && c !== 'annotations' && c !== 'containerStatuses' && c !== 'requestMemoryBytes' && c !== 'limitMemoryBytes')
   .map((c) => `p."${c}"`)
   .join(', ');
 
@@ -157,7 +157,7 @@ export async function appendEvents(tx: Tx, clusterId: string, inputs: EventInput
 }
 
 /** Columns a controller may change on a pod (besides the resourceVersion it bumps). */
-const MUTABLE = ['phase', 'status', 'reason', 'message', 'zone', 'hostId', 'sandboxId', 'scheduledAt', 'startedAt', 'deletionTimestamp', 'ready', 'readyAt', 'restartCount', 'finishedAt', 'nextCheckAt', 'syncedAt'] as const;
+const MUTABLE = ['phase', 'status', 'reason', 'message', 'zone', 'hostId', 'sandboxId', 'scheduledAt', 'startedAt', 'deletionTimestamp', 'ready', 'readyAt', 'restartCount', 'finishedAt', 'nextCheckAt', 'syncedAt', 'billedCpuMilli', 'billedMemoryMi', 'cpuType', 'gpuModel', 'gpuMilli', 'allocated', 'schedulingAttempts', 'nextScheduleAt', 'nominatedHost'] as const;
 const COLUMN_TYPES: Record<(typeof MUTABLE)[number], string> = {
   phase: 'text',
   status: 'text',
@@ -175,6 +175,15 @@ const COLUMN_TYPES: Record<(typeof MUTABLE)[number], string> = {
   finishedAt: 'timestamptz',
   nextCheckAt: 'timestamptz',
   syncedAt: 'timestamptz',
+  billedCpuMilli: 'int',
+  billedMemoryMi: 'int',
+  cpuType: 'text',
+  gpuModel: 'text',
+  gpuMilli: 'int',
+  allocated: 'boolean',
+  schedulingAttempts: 'int',
+  nextScheduleAt: 'timestamptz',
+  nominatedHost: 'text',
 };
 
 /**
@@ -235,6 +244,12 @@ function normalisePodRow(r: Pod): Pod {
     finishedAt: d(r.finishedAt),
     nextCheckAt: d(r.nextCheckAt),
     syncedAt: d(r.syncedAt),
+    nextScheduleAt: d(r.nextScheduleAt),
+    gpuMilli: Number(r.gpuMilli ?? 0),
+    priority: Number(r.priority ?? 0),
+    schedulingAttempts: Number(r.schedulingAttempts ?? 0),
+    requestCpuMilli: Number(r.requestCpuMilli ?? 0),
+    limitCpuMilli: Number(r.limitCpuMilli ?? 0),
     restartCount: Number(r.restartCount ?? 0),
     index: r.index === null || r.index === undefined ? null : Number(r.index),
     containerStatuses: r.containerStatuses === undefined ? [] : j(r.containerStatuses),

@@ -6,6 +6,7 @@ import './pods';
 import './clusters';
 import './workloads';
 import './streams';
+import './fleet';
 
 export const schema = builder.toSchema();
 

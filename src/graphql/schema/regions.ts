@@ -2,7 +2,7 @@ import type { Region } from '../../ports/provider';
 import { builder } from '../builder';
 
 const ZoneRef = builder.objectRef<{ name: string }>('Zone').implement({
-  fields: (t) => ({ name: t.exposeString('name') }),
+  fields: (t) => ({ name: t.exposeString('name', { description: 'The value of topology.kubernetes.io/zone on its hosts.' }) }),
 });
 
 export const RegionRef = builder.objectRef<Region>('Region').implement({
