@@ -1,0 +1,18 @@
+/**
+ * The pure scheduling core of Nodeless: kube-scheduler's framework (filters, scores, sampling,
+ * preemption, FitError messages) over a provider-owned fleet. See framework.ts for the pipeline,
+ * snapshot.ts for the state a scheduling pass works on.
+ */
+export * from './types';
+export { defaultProfile, validateProfile } from './profile';
+export { Snapshot, assume, forget, nominate, nominatePlaced } from './snapshot';
+export { scheduleOne, numFeasibleNodesToFind } from './framework';
+export { backoffMs, comparePods, type QueuedPodKey } from './queue';
+export { firstFit } from './firstfit';
+export { fitErrorMessage } from './diagnosis';
+export {
+  leastAllocatedScore,
+  mostAllocatedScore,
+  requestedToCapacityRatioScore,
+} from './plugins/noderesourcesfit';
+export { balancedAllocationScore } from './plugins/balancedallocation';
