@@ -374,7 +374,7 @@ async function admitTemplates(
     if (resource && isNew && policy.quotas.length > 0) {
       const delta = { [resource]: 1n };
       const check = checkQuotas(policy.quotas, delta);
-      if (!check.ok) errors.push({ field: [...o.source, 'metadata', 'name'], code: check.code, message: `${resourceName(o.kind)} "${o.metadata.name}" is forbidden: ${check.message}` });
+      if (!check.ok) errors.push({ field: [...o.source, 'metadata', 'name'], code: check.code, message: `${resourceName(o.kind, true)} "${o.metadata.name}" is forbidden: ${check.message}` });
       else for (const q of policy.quotas) q.used = { ...q.used, [resource]: (q.used[resource] ?? 0n) + 1n };
     }
   }

@@ -42,6 +42,13 @@ export interface PodSnapshot {
   restartCount: number;
   finishedAt: string | null;
   resourceVersion: number;
+  /** Scheduling (absent in events recorded before the scheduler existed). */
+  priority?: number;
+  spot?: boolean;
+  cpuType?: string | null;
+  gpuModel?: string | null;
+  gpuMilli?: number;
+  nominatedHost?: string | null;
 }
 
 /** What an event records of a workload (ReplicaSet, Deployment, StatefulSet, Job, CronJob). */
@@ -133,6 +140,12 @@ export function podSnapshot(p: Pod): PodSnapshot {
     restartCount: p.restartCount ?? 0,
     finishedAt: iso(p.finishedAt ?? null),
     resourceVersion: p.resourceVersion,
+    priority: p.priority ?? 0,
+    spot: p.spot ?? false,
+    cpuType: p.cpuType ?? null,
+    gpuModel: p.gpuModel ?? null,
+    gpuMilli: p.gpuMilli ?? 0,
+    nominatedHost: p.nominatedHost ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import './clusters';
 import './workloads';
 import './streams';
 import './fleet';
+import './policies';
 
 export const schema = builder.toSchema();
 

@@ -18,6 +18,14 @@ export const BilledSpecRef = builder.objectRef<{ cpuMilli: number; memoryMi: num
   }),
 });
 
+const GpuRef = builder.objectRef<{ model: string; milli: number }>('PodGpu').implement({
+  fields: (t) => ({
+    model: t.exposeString('model', { description: 'V100 or T4.' }),
+    cards: t.string({ description: 'Cards as a number: "1", "4", or "0.25" / "0.5" for vGPU slices.', resolve: (g) => String(g.milli / 1000) }),
+    milli: t.exposeInt('milli', { description: 'Thousandths of a card.' }),
+  }),
+});
+
 builder.node(PodRef, {
   id: { resolve: (p) => p.id },
   description: 'A pod: one isolated sandbox on the provider fleet.',
@@ -50,6 +58,16 @@ builder.node(PodRef, {
     ownerName: t.exposeString('ownerName', { nullable: true }),
     billedSpec: t.field({ type: BilledSpecRef, resolve: (p) => ({ cpuMilli: p.billedCpuMilli, memoryMi: p.billedMemoryMi }) }),
     zone: t.exposeString('zone', { nullable: true }),
+    priority: t.int({ description: 'From its PriorityClass (0 without one); higher-priority pods are scheduled first and may preempt lower ones.', resolve: (p) => p.priority ?? 0 }),
+    spot: t.boolean({ description: 'Runs on spot capacity (eks.tke.cloud.tencent.com/spot-pod: "true"): billed at spot prices, may be interrupted.', resolve: (p) => p.spot ?? false }),
+    cpuType: t.string({ nullable: true, description: 'The CPU type it runs on (intel, amd), once bound.', resolve: (p) => p.cpuType ?? null }),
+    gpu: t.field({
+      type: GpuRef,
+      nullable: true,
+      description: 'Its GPU (model and cards; 0.25 / 0.5 for vGPU slices), null for CPU pods.',
+      resolve: (p) => (p.gpuModel ? { model: p.gpuModel, milli: p.gpuMilli ?? 0 } : null),
+    }),
+    nominatedHost: t.string({ nullable: true, description: 'status.nominatedNodeName: the host a preemption is freeing for this pod.', resolve: (p) => p.nominatedHost ?? null }),
     host: t.exposeString('hostId', { nullable: true, description: 'The fleet host the sandbox runs on.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     scheduledAt: t.expose('scheduledAt', { type: 'DateTime', nullable: true }),
