@@ -14,7 +14,9 @@ import {
   type HostInfo,
   type Profile,
   type ScheduleResult,
+  type Status,
 } from '.';
+import { filterHost, prepareOption, preparePod, releasePod, search } from './framework';
 import { EKLET_TAINT, EKLET_TOLERATION, GI, host, option, placed, pod, seeded } from './testing';
 
 const profile = (over: Partial<Profile> = {}, weights: Partial<Profile['scoreWeights']> = {}): Profile => {
@@ -314,5 +316,83 @@ describe('scheduleOne with assume and forget', () => {
       expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1);
     }
     expect(perZone).toEqual({ z1: 3, z2: 3, z3: 3 });
+  });
+});
+
+describe('the host walk', () => {
+  // search() skips hosts whose class fails a host-static filter without calling the filters; it
+  // must give exactly what visiting every host in order gives.
+  it('finds the same feasible hosts, processed count and statuses as a plain walk over every host', () => {
+    const rand = seeded(11);
+    for (let round = 0; round < 30; round++) {
+      const n = 20 + Math.floor(rand() * 200);
+      const hosts = Array.from({ length: n }, (_, i) =>
+        host(`h${i}`, {
+          zone: `z${Math.floor(rand() * 3)}`,
+          cpuType: rand() < 0.5 ? 'intel' : 'amd',
+          pool: rand() < 0.2 ? 'spot' : 'regular',
+          schedulable: rand() < 0.9,
+          taints: rand() < 0.2 ? [EKLET_TAINT] : [],
+          requested: { cpuMilli: Math.floor(rand() * 64) * 1000 },
+        }),
+      );
+      const snap = new Snapshot(hosts);
+      const p = pod('p', { options: [option({ cpuMilli: 8000, cpuType: rand() < 0.5 ? 'intel' : null })] });
+      const ps = preparePod(snap, p);
+      const os = prepareOption(snap, ps, p.options[0]);
+      const want = 1 + Math.floor(rand() * 30);
+      const start = Math.floor(rand() * n);
+      for (const order of [snap.visitOrder, null]) {
+        const statuses: (Status | null)[] = new Array(n).fill(null);
+        const got = search(snap, ps, os, order, start, want, statuses);
+        const feasible = [...snap.scratchFeasible.slice(0, got.found)];
+        // The plain walk.
+        const expectFeasible: number[] = [];
+        const expectStatuses: (Status | null)[] = new Array(n).fill(null);
+        let processed = 0;
+        for (let i = 0; i < n; i++) {
+          const pos = (start + i) % n;
+          const h = order === null ? pos : order[pos];
+          processed++;
+          const st = filterHost(snap, ps, os, h);
+          if (st === null) {
+            expectFeasible.push(h);
+            if (expectFeasible.length >= want) break;
+          } else expectStatuses[h] = st;
+        }
+        expect(feasible).toEqual(expectFeasible);
+        expect(got.processed).toBe(processed);
+        if (got.found === 0) expect(statuses).toEqual(expectStatuses);
+      }
+      releasePod(snap, ps);
+    }
+  });
+});
+
+describe('the equivalence cache', () => {
+  it('answers an identical pod that follows a failure with the same result, until the snapshot changes', () => {
+    const snap = new Snapshot([host('h', { requested: { cpuMilli: 63000 } })]);
+    const a = scheduleOne(defaultProfile(), snap, pod('a', { options: [option({ cpuMilli: 2000 })] }), never);
+    const gen = snap.generation;
+    const b = scheduleOne(defaultProfile(), snap, pod('b', { options: [option({ cpuMilli: 2000 })] }), never);
+    expect(b).toEqual(a);
+    expect(b).not.toBe(a);
+    expect(snap.generation).toBe(gen);
+    // A different pod is computed afresh.
+    expect(scheduleOne(defaultProfile(), snap, pod('c', { options: [option({ cpuMilli: 500 })] }), never).kind).toBe('Scheduled');
+    // Capacity freed: the same pod now fits.
+    const snap2 = new Snapshot([host('h', { pods: [placed('x', { cpuMilli: 63000 })] })]);
+    const p = (n: string) => pod(n, { options: [option({ cpuMilli: 2000 })], preemptionPolicy: 'Never' });
+    expect(scheduleOne(defaultProfile(), snap2, p('d'), never).kind).toBe('Unschedulable');
+    forget(snap2, 'x');
+    expect(scheduleOne(defaultProfile(), snap2, p('e'), never).kind).toBe('Scheduled');
+  });
+
+  it('is not used for a pod holding a nomination (its own reservation is excluded by uid)', () => {
+    const snap = new Snapshot([host('h', { requested: { cpuMilli: 62000 } })]);
+    nominate(snap, pod('n', { priority: 5 }), 'h', option({ cpuMilli: 1500 }));
+    const q = (n: string) => pod(n, { priority: 5, options: [option({ cpuMilli: 1500 })] });
+    expect(scheduleOne(defaultProfile(), snap, q('other'), never).kind).toBe('Unschedulable');
+    expect(scheduleOne(defaultProfile(), snap, q('n'), never).kind).toBe('Scheduled');
   });
 });

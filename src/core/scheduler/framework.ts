@@ -604,6 +604,16 @@ export function scheduleOne(profile: Parameters<typeof compileProfile>[0], snap:
   if (pod.options.length === 0) return { kind: 'Error', message: `pod ${pod.namespace}/${pod.name} has no placement option` };
   if (snap.n === 0) return { kind: 'Unschedulable', message: NO_HOSTS_MESSAGE, reasons: {}, preemption: null };
 
+  // Equivalence cache: a pod identical in every scheduling input to the one that just failed,
+  // with nothing changed in the snapshot since, fails the same way (the failed walk visited every
+  // host and left the start index alone, and random is only used for score ties).
+  const last = snap.lastFailure;
+  let key: string | null = null;
+  if (last !== null && last.generation === snap.generation && last.profile === profile && !snap.nominations.has(pod.uid)) {
+    key = equivalenceKey(pod);
+    if (key === last.key) return copyResult(last.result);
+  }
+
   const ps = preparePod(snap, pod);
   try {
     const failed: OptionFailure[] = [];
@@ -625,10 +635,46 @@ export function scheduleOne(profile: Parameters<typeof compileProfile>[0], snap:
       }
       failed.push({ os, statuses: statuses.slice(0, snap.n) });
     }
-    return unschedulableResult(snap, ps, failed, true);
+    const result = unschedulableResult(snap, ps, failed, true);
+    if (!snap.nominations.has(pod.uid)) {
+      snap.lastFailure = { generation: snap.generation, profile, key: key ?? equivalenceKey(pod), result: copyResult(result) };
+    }
+    return result;
   } finally {
     releasePod(snap, ps);
   }
+}
+
+/** Every input of scheduling but the pod's identity (uid, name). */
+function equivalenceKey(p: SchedulingPod): string {
+  return JSON.stringify([
+    p.namespace,
+    p.labels,
+    p.priority,
+    p.preemptionPolicy,
+    p.options,
+    p.pool,
+    p.nodeSelector,
+    p.requiredNodeAffinity,
+    p.preferredNodeAffinity,
+    p.tolerations,
+    p.topologySpreadConstraints,
+    p.requiredPodAffinity,
+    p.requiredPodAntiAffinity,
+    p.preferredPodAffinity,
+    p.preferredPodAntiAffinity,
+    p.ownerKey,
+    p.nominatedHost,
+  ]);
+}
+
+function copyResult(r: ScheduleResult): ScheduleResult {
+  if (r.kind !== 'Unschedulable') return { ...r };
+  return {
+    ...r,
+    reasons: { ...r.reasons },
+    preemption: r.preemption === null ? null : { ...r.preemption, victims: [...r.preemption.victims] },
+  };
 }
 
 /** firstFit's building blocks. */

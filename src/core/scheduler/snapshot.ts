@@ -19,6 +19,7 @@ import {
   type PlacedPod,
   type PlacementOption,
   type PodAffinityTerm,
+  type ScheduleResult,
   type SchedulingPod,
 } from './types';
 import { compileLabelSelector, selectorMatches, type CompiledSelector } from './selectors';
@@ -76,6 +77,11 @@ export class Snapshot {
   nextStartIndex = 0;
   /** Bumped by every change (assume, forget, nominate). */
   generation = 0;
+  /**
+   * The equivalence cache (see scheduleOne): the last failed result, valid while the snapshot is
+   * unchanged (same generation) for a pod identical in every scheduling input.
+   */
+  lastFailure: { generation: number; profile: object; key: string; result: ScheduleResult } | null = null;
 
   readonly allocCpu: Float64Array;
   readonly allocMem: Float64Array;
