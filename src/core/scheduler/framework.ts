@@ -22,7 +22,7 @@
  * The per-host loops allocate nothing: statuses are interned, per-pod state is built once in
  * PreFilter, scores go to the snapshot's scratch buffers.
  */
-import { LABEL_HOSTNAME, type PlacementOption, type PlacedPod, type ScheduleResult, type SchedulingPod, type Status } from './types';
+import { LABEL_HOSTNAME, type PlacementOption, type PlacedPod, type Profile, type ScheduleResult, type SchedulingPod, type Status } from './types';
 import type { Snapshot } from './snapshot';
 import { termsUseHostIdentity } from './selectors';
 import {
@@ -400,7 +400,8 @@ function addCpuMemScores(cp: CompiledProfile, snap: Snapshot, F: Int32Array, k: 
         sc = rc > capC ? 0 : Math.trunc(((capC - rc) * MAX_NODE_SCORE) / capC);
         sm = rm > capM ? 0 : Math.trunc(((capM - rm) * MAX_NODE_SCORE) / capM);
       }
-      t = wFit * Math.trunc((sc * wc + sm * wm) / (wc + wm));
+      // Equal weights: the truncated mean of two non-negative integers is a shift (same value).
+      t = wFit * (wc === wm ? (sc + sm) >> 1 : Math.trunc((sc * wc + sm * wm) / (wc + wm)));
       const fc = rc / capC;
       const fm = rm / capM;
       t += wBal * balanced.balancedScore2(fc > 1 ? 1 : fc, fm > 1 ? 1 : fm);
@@ -546,8 +547,8 @@ export function prioritize(
     const st = spread.preScore(snap, pod, ps.hasNodeRequirement, F, k);
     if (st !== null) {
       spread.score(st, F, k, tmp);
+      spread.normalizeLastInto(tmp, k, total, cp.wSpread);
       spread.releaseScore(snap, st);
-      spread.normalizeInto(tmp, k, total, cp.wSpread);
     }
   }
 
@@ -598,7 +599,7 @@ function unschedulableResult(snap: Snapshot, ps: PodState, failed: OptionFailure
 export const NO_HOSTS_MESSAGE = 'no hosts available to schedule pods';
 
 /** Schedules one pod on the snapshot (see the module comment); `random` only breaks score ties. */
-export function scheduleOne(profile: Parameters<typeof compileProfile>[0], snap: Snapshot, pod: SchedulingPod, random: () => number): ScheduleResult {
+export function scheduleOne(profile: Profile, snap: Snapshot, pod: SchedulingPod, random: () => number): ScheduleResult {
   const cp = compileProfile(profile);
   if (Array.isArray(cp)) return { kind: 'Error', message: `invalid scheduler profile: ${cp.join('; ')}` };
   if (pod.options.length === 0) return { kind: 'Error', message: `pod ${pod.namespace}/${pod.name} has no placement option` };

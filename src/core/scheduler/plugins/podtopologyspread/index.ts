@@ -334,6 +334,15 @@ const DEFAULT_SKEWS = SYSTEM_DEFAULT_CONSTRAINTS.map((c) => c.maxSkew);
 
 const IGNORED = -1;
 
+/** The min and max raw scores of the last score() call when it knew them (no ignored host), else -2. */
+let lastMin = -2;
+let lastMax = -2;
+
+/** normalizeInto with the bounds score() just found, when it found them. */
+export function normalizeLastInto(out: Float64Array, k: number, total: Float64Array, weight: number): void {
+  normalizeInto(out, k, total, weight, lastMin, lastMax);
+}
+
 /** Raw scores of F[0..k) into out (ignored hosts get -1, turned to 0 by normalize). */
 export function score(s: SpreadScoreState, F: Int32Array, k: number, out: Float64Array): void {
   const cs = s.constraints;
@@ -346,16 +355,25 @@ export function score(s: SpreadScoreState, F: Int32Array, k: number, out: Float6
     const skewH = cs[0].maxSkew - 1;
     const zoneDom = cs[1].dom.hostDomain;
     const zoneTerm = cs[1].domainTerm!;
+    let min = Number.MAX_SAFE_INTEGER;
+    let max = 0;
     for (let j = 0; j < k; j++) {
       const h = F[j];
       let sc = 0;
       if (hostDom[h] >= 0) sc += hostCounts[h] * wh + skewH;
       const d = zoneDom[h];
       if (d >= 0) sc += zoneTerm[d];
-      out[j] = Math.round(sc);
+      const v = Math.round(sc);
+      out[j] = v;
+      if (v < min) min = v;
+      if (v > max) max = v;
     }
+    lastMin = min;
+    lastMax = max;
     return;
   }
+  lastMin = -2;
+  lastMax = -2;
   for (let j = 0; j < k; j++) {
     const h = F[j];
     let sc = 0;
@@ -379,14 +397,18 @@ export function normalize(out: Float64Array, k: number): void {
 }
 
 /** normalize(), adding weight × the normalized score to total[j] instead when total is given. */
-export function normalizeInto(out: Float64Array, k: number, total: Float64Array | null, weight: number): void {
-  let min = Number.MAX_SAFE_INTEGER;
-  let max = 0;
-  for (let j = 0; j < k; j++) {
-    const v = out[j];
-    if (v === IGNORED) continue;
-    if (v < min) min = v;
-    if (v > max) max = v;
+export function normalizeInto(out: Float64Array, k: number, total: Float64Array | null, weight: number, knownMin = -2, knownMax = -2): void {
+  let min = knownMin;
+  let max = knownMax;
+  if (knownMin === -2) {
+    min = Number.MAX_SAFE_INTEGER;
+    max = 0;
+    for (let j = 0; j < k; j++) {
+      const v = out[j];
+      if (v === IGNORED) continue;
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   }
   for (let j = 0; j < k; j++) {
     const v = out[j];
