@@ -291,12 +291,30 @@ export function search(
   }
   let found = 0;
   let lastPos = -1;
+  // filterDynamic, inlined for hosts without nominations.
+  const { allocCpu, allocMem, allocGpu, allocPods, reqCpu, reqMem, reqGpu, reqPods, nominatedCount, hosts } = snap;
+  const o = os.option;
+  const cpu = o.cpuMilli;
+  const mem = o.memoryMi;
+  const gpu = o.gpuMilli;
+  const spreadState = ps.spread;
+  const interPodState = ps.interPod;
   for (let t = 0; t < m; t++) {
     let li = lo + t;
     if (li >= m) li -= m;
     const pos = list[li];
     const h = order === null ? pos : order[pos];
-    const st = filterDynamic(snap, ps, os, h);
+    let st: Status | null = null;
+    if (nominatedCount[h] !== 0) st = filterDynamic(snap, ps, os, h);
+    else {
+      const fc = allocCpu[h] - reqCpu[h];
+      const fm = allocMem[h] - reqMem[h];
+      const fg = allocGpu[h] - reqGpu[h];
+      const fp = allocPods[h] - reqPods[h];
+      if (cpu > fc || mem > fm || fp < 1 || gpu > fg) st = fit.fitsResources(o, fc, fm, fg, fp, allocCpu[h], allocMem[h], allocGpu[h], allocPods[h]);
+      if (st === null && spreadState !== null) st = spread.filter(spreadState, h);
+      if (st === null && interPodState !== null) st = interpod.filter(interPodState, hosts[h].labels);
+    }
     if (st === null) {
       F[found++] = h;
       if (found >= want) {
