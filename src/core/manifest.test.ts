@@ -225,7 +225,8 @@ const errCases: ErrCase[] = [
         field: ['manifest', '0', 'kind'],
         message:
           'kind: Unsupported value: "Frobnicator": unknown kind; supported kinds are "Namespace" (apiVersion v1), "Deployment" (apiVersion apps/v1), ' +
-          '"StatefulSet" (apiVersion apps/v1), "Job" (apiVersion batch/v1), "CronJob" (apiVersion batch/v1) and "Pod" (apiVersion v1)',
+          '"StatefulSet" (apiVersion apps/v1), "Job" (apiVersion batch/v1), "CronJob" (apiVersion batch/v1), "Pod" (apiVersion v1), ' +
+          '"ResourceQuota" (apiVersion v1), "LimitRange" (apiVersion v1) and "PriorityClass" (apiVersion scheduling.k8s.io/v1)',
       },
     ],
   },
@@ -1614,5 +1615,60 @@ describe('Job features not supported yet', () => {
   it('refuses podFailurePolicy and friends instead of ignoring them', () => {
     const job = `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: j\nspec:\n  podFailurePolicy:\n    rules: []\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: a\n        image: busybox\n`;
     expect(parseManifest(job).errors).toEqual([expect.objectContaining({ code: 'UNSUPPORTED_FIELD', field: ['manifest', '0', 'spec', 'podFailurePolicy'] })]);
+  });
+});
+
+describe('parseManifest: policy objects', () => {
+  it('reads a ResourceQuota, a LimitRange and a cluster-scoped PriorityClass, stored the way Kubernetes stores them', () => {
+    const { objects, errors } = parseManifest(`apiVersion: v1
+kind: ResourceQuota
+metadata: { name: compute, namespace: team }
+spec: { hard: { requests.cpu: 4000m, requests.memory: 1.5Gi, pods: "10" } }
+---
+apiVersion: v1
+kind: LimitRange
+metadata: { name: bounds, namespace: team }
+spec: { limits: [{ type: Container, max: { cpu: "2" } }] }
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: { name: high }
+value: 1000
+`);
+    expect(errors).toEqual([]);
+    expect(objects.map((o) => [o.kind, o.metadata.namespace, o.metadata.name])).toEqual([
+      ['ResourceQuota', 'team', 'compute'],
+      ['LimitRange', 'team', 'bounds'],
+      ['PriorityClass', '', 'high'],
+    ]);
+    expect(objects[0]).toMatchObject({ spec: { hard: { 'requests.cpu': '4', 'requests.memory': '1536Mi', pods: '10' } } });
+    // LimitRange defaulting: default ← max, defaultRequest ← default
+    expect(objects[1]).toMatchObject({ spec: { limits: [{ type: 'Container', max: { cpu: '2' }, default: { cpu: '2' }, defaultRequest: { cpu: '2' } }] } });
+    expect(objects[2]).toMatchObject({ value: 1000, globalDefault: false, preemptionPolicy: 'PreemptLowerPriority' });
+  });
+
+  it('refuses an unsupported quota resource, a LimitRange with min above max and a PriorityClass without a value, with field paths', () => {
+    const { objects, errors } = parseManifest(`apiVersion: v1
+kind: ResourceQuota
+metadata: { name: q }
+spec: { hard: { requests.ephemeral-storage: 1Gi } }
+---
+apiVersion: v1
+kind: LimitRange
+metadata: { name: l }
+spec: { limits: [{ type: Container, min: { cpu: "2" }, max: { cpu: "1" } }] }
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: { name: p }
+`);
+    expect(objects).toEqual([]);
+    expect(errors.map((e) => [e.code, e.field.join('.')])).toEqual(
+      expect.arrayContaining([
+        ['UNSUPPORTED_RESOURCE', 'manifest.0.spec.hard.requests.ephemeral-storage'],
+        ['REQUIRED', 'manifest.2.value'],
+      ]),
+    );
+    expect(errors.some((e) => e.field.join('.').startsWith('manifest.1.spec.limits.0') && /min/.test(e.message))).toBe(true);
   });
 });

@@ -18,4 +18,6 @@ Get an API token (${config.allowSignup ? 'sign-up is open' : 'sign-up is DISABLE
   curl -s ${app.api!.url} -H 'content-type: application/json' \\
     -d '{"query":"mutation { createAccount(input: {name: \\"me\\"}) { token account { id } } }"}'
 then send it as the header  Authorization: Bearer <token>  (GraphiQL: Headers tab).
+
+Operator token (the fleet query, spot reclaim): ${config.operatorToken ? 'the value of NODELESS_OPERATOR_TOKEN' : `${app.runtime.svc.settings.operatorToken}  (generated for this run; set NODELESS_OPERATOR_TOKEN to fix one)`}
 `);

@@ -9,3 +9,4 @@ if (!config.databaseUrl || !config.redisUrl) {
 const app = await startApp(config, { api: true, worker: false });
 stopOnSignals(app);
 console.log(`nodeless api listening on ${app.api!.url}`);
+if (!config.operatorToken) console.log(`operator token for this process only (set NODELESS_OPERATOR_TOKEN to share one): ${app.runtime.svc.settings.operatorToken}`);
