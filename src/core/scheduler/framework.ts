@@ -7,14 +7,15 @@
  *     NodeResourcesFit); PodTopologySpread and InterPodAffinity build their counts.
  *  2. A pod nominated to a host (by an earlier preemption) tries that host first and takes it
  *     when it passes the filters (evaluateNominatedNode).
- *  3. Filter: hosts are visited round-robin in the snapshot's zone-interleaved order, starting
- *     where the previous cycle stopped, until numFeasibleNodesToFind feasible hosts are found
+ *  3. Filter: hosts are visited in the snapshot's zone-interleaved order, starting where the
+ *     previous cycle stopped (or at the first host: profile hostOrder FromFirst), until
+ *     numFeasibleNodesToFind feasible hosts are found
  *     (kube-scheduler's percentageOfNodesToScore; every host when none fits). Per host, in
  *     kube-scheduler's order, the first failing filter decides: NodeUnschedulable, CapacityPool,
  *     TaintToleration, NodeAffinity, NodeResourcesFit, PodTopologySpread, InterPodAffinity.
  *  4. Score the feasible hosts (one host: taken without scoring, as upstream): Σ weight ×
  *     normalized plugin score; the highest wins, ties broken by reservoir sampling with the
- *     injected random (selectHost).
+ *     injected random (selectHost), or toward the fuller host (profile tieBreak Fullest).
  * The first option with a feasible host wins. When none has one: Unschedulable with the first
  * option's diagnosis, and DefaultPreemption tried for the options in order (the first that
  * finds victims is reported).
@@ -562,7 +563,7 @@ export function prioritize(
   }
 
   if (cp.wSpread > 0) {
-    const st = spread.preScore(snap, pod, ps.hasNodeRequirement, F, k);
+    const st = spread.preScore(snap, pod, ps.hasNodeRequirement, F, k, cp.spreadDefaults ?? undefined);
     if (st !== null) {
       spread.score(st, F, k, tmp);
       spread.normalizeLastInto(tmp, k, total, cp.wSpread);
@@ -579,7 +580,31 @@ export function prioritize(
     }
   }
 
-  return selectHost(total, k, random);
+  return cp.fullestTieBreak ? selectFullestHost(total, k, snap, F) : selectHost(total, k, random);
+}
+
+/**
+ * The highest total; among equal totals the host with the largest requested share of CPU plus
+ * memory (exact, before the integer truncation of the scores), then the first in visit order.
+ * With MostAllocated this makes the choice a true best fit, so small pods fill used hosts instead
+ * of opening empty ones that score the same after truncation.
+ */
+export function selectFullestHost(total: Float64Array, k: number, snap: Snapshot, F: Int32Array): number {
+  let selected = 0;
+  let best = total[0];
+  let fullness = -1;
+  for (let j = 0; j < k; j++) {
+    const s = total[j];
+    if (s < best) continue;
+    const h = F[j];
+    const f = snap.reqCpu[h] / snap.allocCpu[h] + snap.reqMem[h] / snap.allocMem[h];
+    if (s > best || f > fullness) {
+      best = s;
+      selected = j;
+      fullness = f;
+    }
+  }
+  return selected;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -644,9 +669,9 @@ export function scheduleOne(profile: Profile, snap: Snapshot, pod: SchedulingPod
         const nh = snap.hostIndex.get(pod.nominatedHost);
         if (nh !== undefined && filterHost(snap, ps, os, nh) === null) return scheduled(snap, nh, option, 1, 1);
       }
-      const start = snap.nextStartIndex;
+      const start = cp.fromFirstHost ? 0 : snap.nextStartIndex;
       const { found, processed } = search(snap, ps, os, snap.visitOrder, start, want, statuses);
-      snap.nextStartIndex = (start + processed) % snap.n;
+      if (!cp.fromFirstHost) snap.nextStartIndex = (start + processed) % snap.n;
       if (found > 0) {
         const F = snap.scratchFeasible;
         const j = found === 1 ? 0 : prioritize(cp, snap, ps, os, F, found, random);

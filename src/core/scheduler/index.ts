@@ -4,7 +4,7 @@
  * snapshot.ts for the state a scheduling pass works on.
  */
 export * from './types';
-export { defaultProfile, validateProfile } from './profile';
+export { defaultProfile, kubeSchedulerProfile, validateProfile } from './profile';
 export { Snapshot, assume, forget, nominate, nominatePlaced } from './snapshot';
 export { scheduleOne, numFeasibleNodesToFind } from './framework';
 export { backoffMs, comparePods, type QueuedPodKey } from './queue';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultProfile, validateProfile, type Profile } from '.';
 
 describe('default profile', () => {
-  it('packs (MostAllocated cpu:1 memory:1) with kube-scheduler’s plugin weights and backoff', () => {
+  it('packs (MostAllocated cpu:1 memory:1) with kube-scheduler’s plugin weights and backoff, scoring the same first hosts, ties to the fuller, zone spread only', () => {
     expect(defaultProfile()).toEqual({
       scoreWeights: { NodeResourcesFit: 1, NodeResourcesBalancedAllocation: 1, TaintToleration: 3, NodeAffinity: 2, PodTopologySpread: 2, InterPodAffinity: 2 },
       scoringStrategy: { type: 'MostAllocated', resources: [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }] },
@@ -10,6 +10,9 @@ describe('default profile', () => {
       percentageOfNodesToScore: null,
       podInitialBackoffMs: 1000,
       podMaxBackoffMs: 10000,
+      tieBreak: 'Fullest',
+      hostOrder: 'FromFirst',
+      defaultSpreadConstraints: [{ topologyKey: 'topology.kubernetes.io/zone', maxSkew: 5 }],
     });
     expect(validateProfile(defaultProfile())).toEqual([]);
   });

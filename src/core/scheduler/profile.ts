@@ -1,3 +1,4 @@
+import { LABEL_ZONE } from './types';
 /**
  * Scheduler profiles: the default (kube-scheduler's plugin weights, with MostAllocated packing as
  * a provider fleet wants), validation (kube-scheduler's argument rules), and the compiled form
@@ -42,7 +43,26 @@ export function defaultProfile(): Profile {
     percentageOfNodesToScore: null,
     podInitialBackoffMs: 1000,
     podMaxBackoffMs: 10000,
+    // packing: every cycle scores the same first window of hosts, and equal scores go to the fuller host
+    tieBreak: 'Fullest',
+    hostOrder: 'FromFirst',
+    // kube-scheduler's system defaults spread each workload over hosts (maxSkew 3) and zones;
+    // a packing fleet keeps the zone spread only, so replicas share hosts and whole hosts stay free
+    defaultSpreadConstraints: [{ topologyKey: LABEL_ZONE, maxSkew: 5 }],
   };
+}
+
+/**
+ * The default profile with kube-scheduler's own selection semantics: hosts visited round-robin,
+ * ties broken at random, the system default spread constraints (hostname and zone). What the
+ * framework's kube-scheduler-conformance tests run against.
+ */
+export function kubeSchedulerProfile(): Profile {
+  const p = defaultProfile();
+  delete p.defaultSpreadConstraints;
+  p.tieBreak = 'Random';
+  p.hostOrder = 'RoundRobin';
+  return p;
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
@@ -85,6 +105,17 @@ export function validateProfile(p: Profile): string[] {
       const w = weights[k];
       if (!isInt(w) || w < 0 || w > 100) problems.push(`scoreWeights.${k}: ${JSON.stringify(w)} must be an integer in 0..100 (0 disables the plugin)`);
     }
+  }
+
+  if (p.tieBreak !== undefined && p.tieBreak !== 'Random' && p.tieBreak !== 'Fullest') problems.push(`tieBreak: ${JSON.stringify(p.tieBreak)} must be Random or Fullest`);
+  if (p.hostOrder !== undefined && p.hostOrder !== 'RoundRobin' && p.hostOrder !== 'FromFirst') problems.push(`hostOrder: ${JSON.stringify(p.hostOrder)} must be RoundRobin or FromFirst`);
+  if (p.defaultSpreadConstraints !== undefined) {
+    if (!Array.isArray(p.defaultSpreadConstraints)) problems.push('defaultSpreadConstraints: must be a list of { topologyKey, maxSkew }');
+    else
+      p.defaultSpreadConstraints.forEach((c, i) => {
+        if (!c || typeof c.topologyKey !== 'string' || c.topologyKey === '') problems.push(`defaultSpreadConstraints[${i}].topologyKey: required`);
+        if (!c || !isInt(c.maxSkew) || c.maxSkew < 1) problems.push(`defaultSpreadConstraints[${i}].maxSkew: must be an integer ≥ 1`);
+      });
   }
 
   const s = p.scoringStrategy;
@@ -159,6 +190,10 @@ export interface CompiledProfile {
   readonly cpuMemOnly: boolean;
   readonly cpuWeight: number;
   readonly memWeight: number;
+  readonly fullestTieBreak: boolean;
+  readonly fromFirstHost: boolean;
+  /** PodTopologySpread's default constraints; null: kube-scheduler's system defaults. */
+  readonly spreadDefaults: { keys: string[]; skews: number[] } | null;
 }
 
 const kindOf = (r: ScoredResource): number => (r === 'cpu' ? RES_CPU : r === 'memory' ? RES_MEMORY : RES_GPU);
@@ -194,6 +229,9 @@ export function compileProfile(p: Profile): CompiledProfile | string[] {
       cpuMemOnly: isCpuMem(s.resources) && isCpuMem(p.balancedResources),
       cpuWeight: s.resources.find((r) => r.name === 'cpu')?.weight ?? 0,
       memWeight: s.resources.find((r) => r.name === 'memory')?.weight ?? 0,
+      fullestTieBreak: p.tieBreak === 'Fullest',
+      fromFirstHost: p.hostOrder === 'FromFirst',
+      spreadDefaults: p.defaultSpreadConstraints ? { keys: p.defaultSpreadConstraints.map((c) => c.topologyKey), skews: p.defaultSpreadConstraints.map((c) => c.maxSkew) } : null,
     };
   }
   compiledProfiles.set(p, c);

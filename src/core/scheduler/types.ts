@@ -233,6 +233,27 @@ export interface Profile {
   percentageOfNodesToScore: number | null;
   podInitialBackoffMs: number;
   podMaxBackoffMs: number;
+  /**
+   * How hosts with the same (highest) total score are chosen. `Random`: kube-scheduler's
+   * selectHost (reservoir sampling). `Fullest`: the host with the most CPU and memory already
+   * requested (exact shares, which the integer scores truncate), then the first in visit order.
+   * Absent: `Random`.
+   */
+  tieBreak?: 'Random' | 'Fullest';
+  /**
+   * Where each cycle starts visiting hosts. `RoundRobin`: where the previous cycle stopped
+   * (kube-scheduler's, spreading the filtering work). `FromFirst`: always at the first host of
+   * the (zone-interleaved) order, so the sample of hosts scored is the same fullest-first window
+   * and pods fill the same hosts (packing). Absent: `RoundRobin`.
+   */
+  hostOrder?: 'RoundRobin' | 'FromFirst';
+  /**
+   * PodTopologySpread's default constraints (kube-scheduler's PodTopologySpreadArgs
+   * `defaultConstraints`, ScheduleAnyway), applied to a pod with no constraints of its own over
+   * the pods of its workload. Absent: kube-scheduler's system defaults (hostname maxSkew 3, zone
+   * maxSkew 5); [] turns them off.
+   */
+  defaultSpreadConstraints?: { topologyKey: string; maxSkew: number }[];
 }
 
 export type ScheduleResult =

@@ -250,7 +250,15 @@ function lacksAKey(doms: readonly DomainInfo[], h: number): boolean {
  * PreScore over the feasible hosts F[0..k): null when the pod has no soft constraint and no
  * system default applies (Skip).
  */
-export function preScore(snap: Snapshot, pod: SchedulingPod, hasNodeRequirement: boolean, F: Int32Array, k: number): SpreadScoreState | null {
+export function preScore(
+  snap: Snapshot,
+  pod: SchedulingPod,
+  hasNodeRequirement: boolean,
+  F: Int32Array,
+  k: number,
+  /** The profile's default constraints (PodTopologySpreadArgs defaultConstraints); kube-scheduler's system defaults when absent. */
+  defaults: { keys: readonly string[]; skews: readonly number[] } = SYSTEM_DEFAULTS,
+): SpreadScoreState | null {
   let keys: string[];
   let skews: number[];
   let indexes: (CountIndex | undefined)[];
@@ -267,11 +275,11 @@ export function preScore(snap: Snapshot, pod: SchedulingPod, hasNodeRequirement:
     }
     if (keys.length === 0) return null;
     requireAll = true;
-  } else if (pod.ownerKey !== null) {
+  } else if (pod.ownerKey !== null && defaults.keys.length > 0) {
     const index = snap.ownerIndex(pod.ownerKey);
-    keys = DEFAULT_KEYS;
-    skews = DEFAULT_SKEWS;
-    indexes = [index, index];
+    keys = defaults.keys as string[];
+    skews = defaults.skews as number[];
+    indexes = keys.map(() => index);
     requireAll = false;
   } else return null;
 
@@ -329,8 +337,7 @@ export function preScore(snap: Snapshot, pod: SchedulingPod, hasNodeRequirement:
   return { constraints, requireAll: ignoring };
 }
 
-const DEFAULT_KEYS = SYSTEM_DEFAULT_CONSTRAINTS.map((c) => c.topologyKey);
-const DEFAULT_SKEWS = SYSTEM_DEFAULT_CONSTRAINTS.map((c) => c.maxSkew);
+const SYSTEM_DEFAULTS = { keys: SYSTEM_DEFAULT_CONSTRAINTS.map((c) => c.topologyKey), skews: SYSTEM_DEFAULT_CONSTRAINTS.map((c) => c.maxSkew) };
 
 const IGNORED = -1;
 
