@@ -271,7 +271,7 @@ function planPlacements(svc: Services, { snap }: SnapshotData, pending: Pod[], n
     } else if (r.kind === 'Unschedulable') {
       if (r.preemption) {
         for (const v of r.preemption.victims) forget(snap, v);
-        nominate(snap, sp.pod, r.preemption.hostId, sp.pod.options[0]);
+        nominate(snap, sp.pod, r.preemption.hostId, r.preemption.option ?? sp.pod.options[0]);
       }
       plan.failures.push({ pod, message: r.message, nominatedHost: r.preemption?.hostId ?? pod.nominatedHost, victims: r.preemption?.victims ?? [] });
     } else {
