@@ -39,12 +39,13 @@ describe('binding pods to hosts', () => {
     await store.prisma.cluster.create({ data: { id, accountId, name, region: 'lab', version: '1.32', status: 'RUNNING' } });
     return id;
   };
-  const addPods = async (clusterId: string, n: number) => {
+  const addPods = async (clusterId: string, n: number, opts: { cpu?: number; priority?: number; prefix?: string } = {}) => {
+    const cpu = opts.cpu ?? 1;
     const rows = Array.from({ length: n }, (_, i) => ({
-      id: crypto.randomUUID(), uid: crypto.randomUUID(), clusterId, namespace: 'default', name: `p-${i}`,
+      id: crypto.randomUUID(), uid: crypto.randomUUID(), clusterId, namespace: 'default', name: `${opts.prefix ?? 'p'}-${i}`,
       workloadId: null, ownerKind: null, ownerName: null, templateHash: null, labels: {}, annotations: {},
-      spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: '1', memory: '2Gi' } } }], restartPolicy: 'Always', terminationGracePeriodSeconds: 30 },
-      billedCpuMilli: 1000, billedMemoryMi: 2048, createdAt: new Date(clock.now()), resourceVersion: 1, ...initialPodState,
+      spec: { containers: [{ name: 'app', image: 'nginx', resources: { requests: { cpu: String(cpu), memory: `${2 * cpu}Gi` } } }], restartPolicy: 'Always', terminationGracePeriodSeconds: 30 },
+      billedCpuMilli: 1000 * cpu, billedMemoryMi: 2048 * cpu, createdAt: new Date(clock.now()), resourceVersion: 1, ...initialPodState, priority: opts.priority ?? 0,
     }));
     await insertRows(store.prisma, 'Pod', POD_COLUMNS, rows);
   };
@@ -94,5 +95,22 @@ describe('binding pods to hosts', () => {
     await reconcilePods(runtimes[1].svc, c);
     expect(await usage()).toBe(3);
     expect(await store.prisma.pod.count({ where: { clusterId: c, allocated: true, sandboxId: { not: null } } })).toBe(3);
+  });
+
+  it("never preempts another tenant's pods: capacity they hold is not this cluster's to take", async () => {
+    await store.prisma.pod.deleteMany({});
+    const theirs = await newCluster('theirs');
+    const mine = await newCluster('mine');
+    // another tenant fills every regular CPU host with low-priority pods
+    await addPods(theirs, 20, { priority: -100 });
+    await reconcilePods(runtimes[0].svc, theirs);
+    expect(await store.prisma.pod.count({ where: { clusterId: theirs, allocated: true } })).toBe(20);
+    // a high-priority pod of this tenant fits nowhere and may not evict them
+    await addPods(mine, 1, { cpu: 4, priority: 1_000_000, prefix: 'vip' });
+    await reconcilePods(runtimes[1].svc, mine);
+    const [vip] = await store.prisma.pod.findMany({ where: { clusterId: mine } });
+    expect(vip).toMatchObject({ hostId: null, nominatedHost: null, reason: 'Unschedulable' });
+    expect(vip.message).toContain('preemption: 0/10 hosts are available');
+    expect(await store.prisma.pod.count({ where: { clusterId: theirs, deletionTimestamp: { not: null } } })).toBe(0);
   });
 });
