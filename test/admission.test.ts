@@ -67,7 +67,7 @@ spec:
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(failed[0].eventType).toBe('Warning');
     expect(failed[0].message).toMatch(/^Error creating: pods "web-[a-z0-9]+-[a-z0-9]{5}" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=3, limited: pods=3$/);
-    const used = await namespaceUsage(store.prisma as never, clusterId, 'team');
+    const used = await namespaceUsage(store.prisma, clusterId, 'team');
     expect(used).toMatchObject({ pods: 3n, 'requests.cpu': 1500n, 'count/deployments.apps': 1n });
 
     // a second Deployment is over count/deployments.apps; a bare pod over pods: user errors, nothing written

@@ -12,6 +12,7 @@ import { applyLimitRanges, type LimitRangeSpec } from '../core/admission/limitra
 import { resolvePriority, type PriorityClassInfo, type PreemptionPolicy } from '../core/admission/priorityclass';
 import { sizePod, SPOT_ANNOTATION, type PodSpecLike } from '../core/sizing';
 import { lockScope } from './limits';
+import type { Db } from '../adapters/prisma/client';
 
 type Tx = Prisma.TransactionClient;
 
@@ -72,7 +73,7 @@ interface UsageRow {
  * finished (Succeeded/Failed) nor being deleted, with their requests and limits; workload
  * objects by kind; volume claims and their storage.
  */
-export async function namespaceUsage(tx: Tx | Prisma.DefaultPrismaClient, clusterId: string, namespace: string): Promise<QuotaUsage> {
+export async function namespaceUsage(tx: Tx | Db, clusterId: string, namespace: string): Promise<QuotaUsage> {
   const [p] = await tx.$queryRaw<UsageRow[]>`
     SELECT count(*) AS pods, sum("requestCpuMilli") AS rc, sum("requestMemoryBytes") AS rm, sum("limitCpuMilli") AS lc, sum("limitMemoryBytes") AS lm, sum("gpuMilli") AS g
     FROM "Pod" WHERE "clusterId" = ${clusterId}::uuid AND "namespace" = ${namespace} AND "deletionTimestamp" IS NULL AND "phase" NOT IN ('Succeeded', 'Failed')`;

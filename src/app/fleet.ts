@@ -81,17 +81,20 @@ export async function reclaimSpotCapacity(svc: Services, input: { zone: string; 
     if (ids.length === 0) return ids;
     await tx.host.updateMany({ where: { id: { in: ids } }, data: { schedulable: false, reclaimedAt: now } });
     const pods = (await tx.pod.findMany({ where: { hostId: { in: ids }, allocated: true, deletionTimestamp: null }, omit: POD_LIGHT })) as Pod[];
-    const byCluster = new Map<string, Pod[]>();
-    for (const p of pods) byCluster.set(p.clusterId, [...(byCluster.get(p.clusterId) ?? []), p]);
-    for (const [clusterId, list] of byCluster) {
-      const events: EventInput[] = [];
-      for (const p of list) {
-        const done = await terminatePods(tx, [p], `Spot capacity reclaimed: host ${p.hostId} in ${input.zone} is being taken back by the provider; pod ${p.namespace}/${p.name} is interrupted`, now, { reason: 'SpotPodInterruption', eventType: 'Warning' });
-        if (done.written.length === 0) throw new Error('a pod changed while reclaiming spot capacity; retry');
-        events.push(...done.events);
-      }
-      published.push({ clusterId, records: await appendEvents(tx, clusterId, events, now, () => svc.ids.uuid()) });
+    // one write per cluster and host (the message names the host)
+    const groups = new Map<string, Pod[]>();
+    for (const p of pods) {
+      const k = `${p.clusterId} ${p.hostId}`;
+      groups.set(k, [...(groups.get(k) ?? []), p]);
     }
+    const events = new Map<string, EventInput[]>();
+    for (const list of groups.values()) {
+      const { clusterId, hostId } = list[0];
+      const done = await terminatePods(tx, list, `Spot capacity reclaimed: host ${hostId} in ${input.zone} is being taken back by the provider; the pod is interrupted`, now, { reason: 'SpotPodInterruption', eventType: 'Warning' });
+      if (done.written.length < list.length) throw new Error('a pod changed while reclaiming spot capacity; retry');
+      events.set(clusterId, [...(events.get(clusterId) ?? []), ...done.events]);
+    }
+    for (const [clusterId, list] of events) published.push({ clusterId, records: await appendEvents(tx, clusterId, list, now, () => svc.ids.uuid()) });
     return ids;
   });
   for (const p of published) {
@@ -107,7 +110,8 @@ export async function reclaimSpotCapacity(svc: Services, input: { zone: string; 
 /** Reclaimed spot hosts of the zone come back (schedulable again); clusters with pods waiting for capacity are woken. */
 export async function restoreSpotCapacity(svc: Services, input: { zone: string }): Promise<{ hosts: number }> {
   const r = await svc.db.host.updateMany({ where: { zone: input.zone, pool: 'spot', reclaimedAt: { not: null }, inFleet: true }, data: { schedulable: true, reclaimedAt: null } });
-  const waiting = await svc.db.pod.findMany({ where: { hostId: null, schedulingAttempts: { gt: 0 }, deletionTimestamp: null }, select: { clusterId: true }, distinct: ['clusterId'] });
+  const region = svc.fleet.regions.find((rg) => rg.zones.some((z) => z.name === input.zone))?.name ?? '';
+  const waiting = await svc.db.pod.findMany({ where: { hostId: null, schedulingAttempts: { gt: 0 }, deletionTimestamp: null, cluster: { region } }, select: { clusterId: true }, distinct: ['clusterId'] });
   for (const w of waiting) await svc.queue.add(keys.pods(w.clusterId));
   return { hosts: r.count };
 }

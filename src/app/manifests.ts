@@ -177,6 +177,9 @@ async function writeObjects(svc: Services, tx: Prisma.TransactionClient, cluster
   // 2. write: namespaces and policy objects first, so admission below sees them
   const out: AppliedObject[] = [];
   const events: EventInput[] = [];
+  // Lock order: workload rows, then the namespaces' admission locks (as a controller does:
+  // its workload row, then admission when it creates pods), so apply and controllers never deadlock.
+  if (existingWorkloads.length > 0) await tx.$queryRawUnsafe(`SELECT "id" FROM "Workload" WHERE "id" = ANY($1::uuid[]) ORDER BY "id" FOR UPDATE`, existingWorkloads.map((w) => w.id));
   const policyErrors = await writePolicies(svc, tx, clusterId, objects.filter((o): o is PolicyObject => POLICY_KINDS.includes(o.kind)), now, out);
   if (policyErrors.length) return { errors: policyErrors };
   const admission = await admitTemplates(tx, clusterId, objects.filter(isWorkload), byKey, podByKey);

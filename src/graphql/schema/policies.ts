@@ -10,7 +10,7 @@ function usageOf(ctx: Context, clusterId: string, namespace: string): Promise<Qu
   let m = usageMemo.get(ctx);
   if (!m) usageMemo.set(ctx, (m = new Map()));
   const key = `${clusterId}/${namespace}`;
-  if (!m.has(key)) m.set(key, namespaceUsage(ctx.svc.db as never, clusterId, namespace));
+  if (!m.has(key)) m.set(key, namespaceUsage(ctx.svc.db, clusterId, namespace));
   return m.get(key)!;
 }
 
