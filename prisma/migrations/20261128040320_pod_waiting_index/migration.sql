@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Pod_schedulingAttempts_idx" ON "Pod"("schedulingAttempts");
