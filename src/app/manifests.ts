@@ -70,7 +70,7 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
   }
   if (userErrors.length) return fail(userErrors);
 
-  const changes = objects.filter(isWorkload).flatMap((o) => ([{ source: o.source, namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name, replicas: desiredPods(o).count, field: desiredPods(o).field }]));
+  const changes = objects.filter(isWorkload).map((o) => ({ source: o.source, namespace: o.metadata.namespace, kind: o.kind, name: o.metadata.name, replicas: desiredPods(o).count, field: desiredPods(o).field }));
   for (let attempt = 0; ; attempt++) {
     try {
       const result = await svc.db.$transaction(async (tx) => {

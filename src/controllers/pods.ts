@@ -21,7 +21,6 @@ export const NOTIFICATION_GRACE_MS = 1000;
 interface Pass {
   svc: Services;
   clusterId: string;
-  region: string;
   /** Host capacity was given back (a pod finished or went): unschedulable pods in the region may fit now. */
   freed: boolean;
   touchedWorkloads: Set<string>;
@@ -38,7 +37,9 @@ interface Pass {
  *  1. stop the sandboxes of pods being deleted, and delete the pods once the provider says gone;
  *  2. record what the sandboxes report (container states, restarts, readiness, exit) and their
  *     Kubernetes events; release the sandbox of a pod that finished (Succeeded / Failed);
- *  3. bind unscheduled pods to a zone and host and ask the provider for their sandboxes.
+ *  3. schedule pending pods whose back-off is over (core/scheduler on a snapshot of the region's
+ *     hosts) and bind them under host locks, or record why they cannot run, or preempt;
+ *  4. ask the provider for the sandboxes of bound pods that have none yet, on their hosts.
  * Provider calls are idempotent and keyed by pod uid, and every pod write is guarded by its
  * resourceVersion, so a pass that crashes or races another writer is simply run again. Each
  * step runs even if another failed (one bad pod must not stall the cluster); a failure is
@@ -47,7 +48,7 @@ interface Pass {
 export async function reconcilePods(svc: Services, clusterId: string): Promise<void> {
   const cluster = await svc.db.cluster.findUnique({ where: { id: clusterId }, select: { id: true, region: true, accountId: true } });
   if (!cluster) return;
-  const pass: Pass = { svc, clusterId, region: cluster.region, touchedWorkloads: new Set(), again: false, wakeAt: null, retryAt: null, freed: false };
+  const pass: Pass = { svc, clusterId, touchedWorkloads: new Set(), again: false, wakeAt: null, retryAt: null, freed: false };
   const failures: unknown[] = [];
   for (const step of [stopAndDelete, observe, () => schedule(pass, cluster.region), () => launch(pass, cluster.accountId, cluster.region)]) {
     try {
