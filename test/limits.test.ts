@@ -40,6 +40,24 @@ describe('limits and concurrent writers', () => {
     await store.prisma.namespace.create({ data: { id: crypto.randomUUID(), uid: crypto.randomUUID(), clusterId, name: 'default' } });
   });
 
+  it('creates at most clustersPerRegion clusters of an account in one region, even when asked concurrently', async () => {
+    const other = (await createAccount(rt.svc, { name: 'regional' })).account!.id;
+    const before = rt.svc.settings.limits;
+    rt.svc.settings.limits = { ...before, clustersPerAccount: 10, clustersPerRegion: 2 };
+    try {
+      const results = await Promise.all(Array.from({ length: 4 }, (_, i) => createCluster(rt.svc, other, { name: `r${i}`, region: 'ap-shanghai' })));
+      expect(results.filter((r) => r.cluster)).toHaveLength(2);
+      expect(results.filter((r) => r.userErrors[0]?.code === 'LIMIT_EXCEEDED').map((r) => r.userErrors[0].message)).toEqual([
+        'an account may have at most 2 clusters in one region (ap-shanghai)',
+        'an account may have at most 2 clusters in one region (ap-shanghai)',
+      ]);
+      // another region is another budget
+      expect((await createCluster(rt.svc, other, { name: 'elsewhere', region: 'na-ashburn' })).cluster).not.toBeNull();
+    } finally {
+      rt.svc.settings.limits = before;
+    }
+  });
+
   it('keeps the desired pods of a cluster within podsPerCluster on apply and scale', async () => {
     expect((await applyManifest(rt.svc, accountId, { clusterId, manifest: nginxDeployment(6, 'a') })).userErrors).toEqual([]);
     const over = await applyManifest(rt.svc, accountId, { clusterId, manifest: `${nginxDeployment(1, 'small')}---\n${nginxDeployment(5, 'b')}` });
