@@ -7,6 +7,7 @@ import { applyManifest } from '../src/app/manifests';
 import { deletePod, deleteWorkload } from '../src/app/workloads';
 import { namespaceUsage } from '../src/app/admission';
 import type { Services } from '../src/app/services';
+import { FAILED_CREATE_RETRY_MS } from '../src/controllers/workload';
 import { testStore } from './support/stack';
 import { startWorkers } from './support/workers';
 import { SMALL_FLEET, deployment } from './support/fleet';
@@ -67,6 +68,15 @@ spec:
     expect(failed.length).toBeGreaterThanOrEqual(1);
     expect(failed[0].eventType).toBe('Warning');
     expect(failed[0].message).toMatch(/^Error creating: pods "web-[a-z0-9]+-[a-z0-9]{5}" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=3, limited: pods=3$/);
+    expect(failed).toHaveLength(1);
+    const refused = (await store.prisma.workload.findUniqueOrThrow({ where: { id: rs.id } })).failedCreate as { count: number; message: string };
+    expect(refused.message).toContain('is forbidden: exceeded quota: compute');
+    // still refused at the next retry (10 s doubling per refusal): the count grows, no new warning
+    clock.advance(FAILED_CREATE_RETRY_MS * 2 ** (refused.count - 1));
+    await w.converge();
+    expect(await live('web')).toHaveLength(3);
+    expect(await store.prisma.event.count({ where: { clusterId, involvedUid: rs.uid, reason: 'FailedCreate' } })).toBe(1);
+    expect(((await store.prisma.workload.findUniqueOrThrow({ where: { id: rs.id } })).failedCreate as { count: number }).count).toBeGreaterThan(refused.count);
     const used = await namespaceUsage(store.prisma, clusterId, 'team');
     expect(used).toMatchObject({ pods: 3n, 'requests.cpu': 1500n, 'count/deployments.apps': 1n });
 
@@ -93,10 +103,9 @@ metadata: { name: compute, namespace: team }
 spec:
   hard: { pods: "10", requests.cpu: "2", count/deployments.apps: "1" }
 `);
-    expect(await live('web')).toHaveLength(3); // FailedCreate retries after its back-off
-    clock.advance(10_000);
-    await w.converge();
+    // the changed quota retries the refused ReplicaSet at once, before its back-off ends
     expect(await live('web')).toHaveLength(4);
+    expect((await store.prisma.workload.findUniqueOrThrow({ where: { id: rs.id } })).failedCreate).toBeNull();
     const noCpu = await apply(`apiVersion: v1
 kind: Pod
 metadata: { name: nocpu, namespace: team }

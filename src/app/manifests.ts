@@ -1,4 +1,4 @@
-import type { Pod, Prisma, Workload } from '../generated/prisma/client';
+import { Prisma, type Pod, type Workload } from '../generated/prisma/client';
 import type { Services } from './services';
 import { isUniqueViolation, type UserError } from './errors';
 import { findCluster } from './clusters';
@@ -89,6 +89,13 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
       if (!('applied' in result)) return fail(result);
       await publishEvents(svc.bus, cluster.id, result.records);
       for (const a of result.applied) if (a.workload && a.action !== 'UNCHANGED') await svc.queue.add(keys.workload(a.workload.id));
+      // a changed quota, limit range or priority class may admit pods refused so far: retry them now
+      const policies = result.applied.filter((a) => POLICY_KINDS.includes(a.kind) && a.action !== 'UNCHANGED');
+      if (policies.length > 0) {
+        const namespaces = policies.some((a) => a.namespace === null) ? undefined : [...new Set(policies.map((a) => a.namespace!))];
+        const refused = await svc.db.workload.findMany({ where: { clusterId: cluster.id, failedCreate: { not: Prisma.DbNull }, ...(namespaces ? { namespace: { in: namespaces } } : {}) }, select: { id: true } });
+        for (const w of refused) await svc.queue.add(keys.workload(w.id));
+      }
       if (result.applied.some((a) => a.kind === 'Pod' && a.action === 'CREATED')) await svc.queue.add(keys.pods(cluster.id));
       return { objects: result.applied, userErrors: [] };
     } catch (err) {

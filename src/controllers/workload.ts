@@ -5,7 +5,7 @@
  * whole transaction, so however many workers run, one workload is reconciled by one at a time
  * and no duplicate pod or child is ever created.
  */
-import type { Pod, Prisma, Workload } from '../generated/prisma/client';
+import { Prisma, type Pod, type Workload } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { appendEvents, insertRows, POD_COLUMNS, POD_LIGHT, type EventInput } from '../adapters/prisma/objects';
@@ -119,11 +119,21 @@ function workloadEvents(pass: Pass, events: WorkloadEvent[]): void {
 }
 
 /** Creates pods (names generated where asked) with their ADDED/SuccessfulCreate events. */
-/** How soon a controller retries pods admission refused (over quota, LimitRange), as a rate-limited requeue would. */
+/** How soon a controller first retries pods admission refused (over quota, LimitRange); doubling up to FAILED_CREATE_MAX_RETRY_MS. */
 export const FAILED_CREATE_RETRY_MS = 10_000;
+export const FAILED_CREATE_MAX_RETRY_MS = 300_000;
+
+interface FailedCreate {
+  message: string;
+  count: number;
+  since: string;
+}
 
 async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promise<void> {
-  if (drafts.length === 0) return;
+  if (drafts.length === 0) {
+    if (pass.w.failedCreate !== null) await recordFailedCreate(pass, null); // nothing left to create
+    return;
+  }
   const { svc, w } = pass;
   const taken = new Set(pods.map((p) => p.name));
   const policy = await loadNamespacePolicy(pass.tx, w.clusterId, w.namespace);
@@ -164,9 +174,7 @@ async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promi
       ...columns,
     });
   }
-  // Kubernetes' FailedCreate: one warning per distinct reason, and a retry later
-  for (const message of refused.keys()) pass.events.push({ type: 'MODIFIED', eventType: 'Warning', reason: 'FailedCreate', message: `Error creating: ${message}`, workload: w });
-  if (refused.size > 0) requeue(pass, FAILED_CREATE_RETRY_MS);
+  await recordFailedCreate(pass, [...refused.keys()][0] ?? null);
   if (rows.length === 0) return;
   await insertRows(pass.tx, 'Pod', POD_COLUMNS, rows);
   for (const r of rows) {
@@ -178,6 +186,27 @@ async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promi
 }
 
 /** Starts graceful deletion of pods, with the controller's SuccessfulDelete event for each (a lost race retries the whole reconcile). */
+/**
+ * Kubernetes' FailedCreate: a warning when admission starts refusing the pods (or refuses them
+ * for a new reason), not at every retry (the event recorder folds repeats); retries back off
+ * 10 s doubling to 5 min. The refusal stays on the workload (failedCreate, the ReplicaFailure
+ * condition) until pods are created again.
+ */
+async function recordFailedCreate(pass: Pass, message: string | null): Promise<void> {
+  const { w } = pass;
+  const last = w.failedCreate as FailedCreate | null;
+  if (message === null) {
+    if (last !== null) pass.w = await pass.tx.workload.update({ where: { id: w.id }, data: { failedCreate: Prisma.DbNull } });
+    return;
+  }
+  // the same refusal for another generated pod name is the same refusal
+  const same = (a: string) => a.replace(/^pods "[^"]*" /, '');
+  const next: FailedCreate = last !== null && same(last.message) === same(message) ? { ...last, message, count: last.count + 1 } : { message, count: 1, since: new Date(pass.now).toISOString() };
+  if (next.count === 1) pass.events.push({ type: 'MODIFIED', eventType: 'Warning', reason: 'FailedCreate', message: `Error creating: ${message}`, workload: w });
+  pass.w = await pass.tx.workload.update({ where: { id: w.id }, data: { failedCreate: next as unknown as Prisma.InputJsonValue } });
+  requeue(pass, Math.min(FAILED_CREATE_RETRY_MS * 2 ** (next.count - 1), FAILED_CREATE_MAX_RETRY_MS));
+}
+
 async function deletePods(pass: Pass, victims: PodToDelete[], pods: Pod[]): Promise<void> {
   if (victims.length === 0) return;
   const byId = new Map(pods.map((p) => [p.id, p]));

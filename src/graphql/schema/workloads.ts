@@ -54,6 +54,15 @@ export const WorkloadStatusRef = builder.objectRef<AnyStatus>('WorkloadStatus').
   }),
 });
 
+const FailedCreateRef = builder.objectRef<{ message: string; count: number; since: string }>('FailedCreate').implement({
+  description: "Admission refuses this workload's pods (Kubernetes' ReplicaFailure condition, reason FailedCreate).",
+  fields: (t) => ({
+    message: t.exposeString('message', { description: 'The latest refusal, e.g. `pods "web-…" is forbidden: exceeded quota: …`.' }),
+    count: t.exposeInt('count', { description: 'Refusals in a row (retries back off from 10 s to 5 min).' }),
+    since: t.field({ type: 'DateTime', resolve: (f) => new Date(f.since) }),
+  }),
+});
+
 builder.node(WorkloadRef, {
   id: { resolve: (w) => w.id },
   description: 'A Deployment, ReplicaSet, StatefulSet, Job or CronJob, Kubernetes-shaped.',
@@ -73,6 +82,12 @@ builder.node(WorkloadRef, {
     annotations: t.field({ type: 'JSON', resolve: (w) => w.annotations }),
     spec: t.field({ type: 'JSON', description: 'The Kubernetes spec as applied, with defaults.', resolve: (w) => w.spec }),
     replicas: t.int({ nullable: true, description: 'spec.replicas (Deployment, ReplicaSet, StatefulSet).', resolve: (w) => int((w.spec as { replicas?: number }).replicas) }),
+    failedCreate: t.field({
+      type: FailedCreateRef,
+      nullable: true,
+      description: 'Set while admission (ResourceQuota, LimitRange, PriorityClass) refuses the pods this workload creates; null once they are created.',
+      resolve: (w) => (w.failedCreate as { message: string; count: number; since: string } | null) ?? null,
+    }),
     revision: t.int({ nullable: true, description: 'Deployment and ReplicaSet: the `deployment.kubernetes.io/revision` annotation.', resolve: (w) => { const r = (w.annotations as Record<string, string>)[REVISION_ANNOTATION]; return r === undefined ? null : Number(r); } }),
     status: t.field({ type: WorkloadStatusRef, resolve: (w) => w.status as AnyStatus }),
     owner: t.field({
