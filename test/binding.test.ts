@@ -113,4 +113,20 @@ describe('binding pods to hosts', () => {
     expect(vip.message).toContain('preemption: 0/10 hosts are available');
     expect(await store.prisma.pod.count({ where: { clusterId: theirs, deletionTimestamp: { not: null } } })).toBe(0);
   });
+
+  it('takes pending pods in PrioritySort order: higher priority first, then the oldest', async () => {
+    await store.prisma.pod.deleteMany({});
+    const c = await newCluster('queue');
+    // 5 regular hosts of 4 cores: room for exactly five 4-core pods
+    await addPods(c, 4, { cpu: 4, priority: 0, prefix: 'old' });
+    clock.advance(1000);
+    await addPods(c, 2, { cpu: 4, priority: 0, prefix: 'new' });
+    clock.advance(1000);
+    await addPods(c, 1, { cpu: 4, priority: 10, prefix: 'vip' }); // the newest, but the most important
+    await reconcilePods(runtimes[0].svc, c);
+    const bound = (await store.prisma.pod.findMany({ where: { clusterId: c, allocated: true } })).map((p) => p.name).sort();
+    expect(bound).toEqual(['old-0', 'old-1', 'old-2', 'old-3', 'vip-0']);
+    const waiting = await store.prisma.pod.findMany({ where: { clusterId: c, allocated: false } });
+    expect(waiting.map((p) => [p.name, p.reason])).toEqual(expect.arrayContaining([['new-0', 'Unschedulable'], ['new-1', 'Unschedulable']]));
+  });
 });
