@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/adapters/clock';
 import type { Store } from '../src/adapters/prisma/client';
-import { createAccount } from '../src/app/accounts';
-import { createCluster } from '../src/app/clusters';
 import { applyManifest } from '../src/app/manifests';
-import { deletePod, deleteWorkload } from '../src/app/workloads';
+import { deletePod } from '../src/app/workloads';
 import { namespaceUsage } from '../src/app/admission';
 import type { Services } from '../src/app/services';
 import { FAILED_CREATE_RETRY_MS } from '../src/controllers/workload';
-import { testStore } from './support/stack';
-import { startWorkers } from './support/workers';
 import { SMALL_FLEET, deployment } from './support/fleet';
+import { useDrivenCluster } from './support/driven';
 
 /**
  * Admission through the real apply path and controllers: ResourceQuota (apply-time user errors,
@@ -19,37 +16,16 @@ import { SMALL_FLEET, deployment } from './support/fleet';
  */
 describe('admission: quotas, limit ranges, priority and preemption', () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 1, 0, 0, 30));
+  const c = useDrivenCluster(clock, { name: 'adm', region: 'lab', env: { NODELESS_FLEET_FILE: SMALL_FLEET } });
   let store: Store;
-  let w: Awaited<ReturnType<typeof startWorkers>>;
   let svc: Services;
   let accountId: string;
   let clusterId: string;
-
-  beforeAll(async () => {
-    store = await testStore();
-    w = await startWorkers({ store, count: 1, clock, env: { NODELESS_FLEET_FILE: SMALL_FLEET } });
-    svc = w.nodes[0].runtime.svc;
-    accountId = (await createAccount(svc, { name: 'adm' })).account!.id;
-    clusterId = (await createCluster(svc, accountId, { name: 'adm', region: 'lab' })).cluster!.id;
-    await w.converge();
-  });
-  afterAll(async () => {
-    await w?.stop();
-    await store?.close();
-  });
-
+  beforeAll(() => ({ store, svc, accountId, clusterId } = c));
+  const { live, drop } = c;
+  /** applyManifest, which may answer user errors. */
   const apply = (manifest: string) => applyManifest(svc, accountId, { clusterId, manifest });
-  const ok = async (manifest: string) => {
-    const r = await apply(manifest);
-    expect(r.userErrors).toEqual([]);
-    await w.converge();
-    return r;
-  };
-  const live = async (prefix: string) => (await store.prisma.pod.findMany({ where: { clusterId, name: { startsWith: `${prefix}-` }, deletionTimestamp: null }, orderBy: { name: 'asc' } }));
-  const drop = async (kind: string, name: string, namespace = 'default') => {
-    expect((await deleteWorkload(svc, accountId, { clusterId, namespace, kind, name })).userErrors).toEqual([]);
-    await w.converge();
-  };
+  const ok = c.apply;
   const ns = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${name} }\n`;
 
   it('keeps a namespace within its ResourceQuota: FailedCreate for controller pods, user errors at apply, usage exact', async () => {
@@ -73,7 +49,7 @@ spec:
     expect(refused.message).toContain('is forbidden: exceeded quota: compute');
     // still refused at the next retry (10 s doubling per refusal): the count grows, no new warning
     clock.advance(FAILED_CREATE_RETRY_MS * 2 ** (refused.count - 1));
-    await w.converge();
+    await c.converge();
     expect(await live('web')).toHaveLength(3);
     expect(await store.prisma.event.count({ where: { clusterId, involvedUid: rs.uid, reason: 'FailedCreate' } })).toBe(1);
     expect(((await store.prisma.workload.findUniqueOrThrow({ where: { id: rs.id } })).failedCreate as { count: number }).count).toBeGreaterThan(refused.count);
@@ -146,7 +122,7 @@ spec:
     expect(big.userErrors[0].message).toBe("spec.template.spec: Forbidden: its pods would be refused by the namespace's LimitRange: maximum cpu usage per Container is 4, but limit is 8");
     expect(big.userErrors[1].message).toContain('maximum memory usage per Container is 8Gi');
     expect((await deletePod(svc, accountId, { clusterId, namespace: 'limited', name: 'plain' })).userErrors).toEqual([]);
-    await w.converge();
+    await c.converge();
   });
 
   it('resolves PriorityClasses and preempts lower-priority pods when a more important pod fits nowhere', async () => {
@@ -180,7 +156,7 @@ value: -10
     expect(preempted[0].message).toMatch(new RegExp(`^Preempted by pod ${vip.uid} on node lab-[ab]-(cpu|amd)-000[12]$`));
     const victimsHost = preempted[0].message.split(' ').pop()!;
     clock.advance(1000);
-    await w.converge();
+    await c.converge();
     const placed = await store.prisma.pod.findUniqueOrThrow({ where: { id: vip.id } });
     expect(placed).toMatchObject({ hostId: victimsHost, allocated: true, nominatedHost: null });
     // the fillers' Deployment replaced its evicted pods; they wait for capacity

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/adapters/clock';
 import type { Store } from '../src/adapters/prisma/client';
-import { createAccount } from '../src/app/accounts';
-import { createCluster } from '../src/app/clusters';
-import { applyManifest } from '../src/app/manifests';
-import { deleteWorkload, scaleWorkload } from '../src/app/workloads';
+import { scaleWorkload } from '../src/app/workloads';
 import { reclaimSpotCapacity, restoreSpotCapacity } from '../src/app/fleet';
 import type { Services } from '../src/app/services';
-import { testStore } from './support/stack';
-import { startWorkers } from './support/workers';
 import { SMALL_FLEET, deployment } from './support/fleet';
+import { useDrivenCluster } from './support/driven';
 
 /**
  * The scheduling core in the pod loop, on a tiny fleet (test/fixtures/small-fleet.yaml: 10
@@ -20,41 +16,15 @@ import { SMALL_FLEET, deployment } from './support/fleet';
  */
 describe('scheduling on a small fleet', () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 1, 0, 0, 30));
+  const c = useDrivenCluster(clock, { name: 'sched', region: 'lab', env: { NODELESS_FLEET_FILE: SMALL_FLEET } });
   let store: Store;
-  let w: Awaited<ReturnType<typeof startWorkers>>;
   let svc: Services;
   let accountId: string;
   let clusterId: string;
-
-  beforeAll(async () => {
-    store = await testStore();
-    w = await startWorkers({ store, count: 1, clock, env: { NODELESS_FLEET_FILE: SMALL_FLEET } });
-    svc = w.nodes[0].runtime.svc;
-    accountId = (await createAccount(svc, { name: 'sched' })).account!.id;
-    clusterId = (await createCluster(svc, accountId, { name: 'sched', region: 'lab' })).cluster!.id;
-    await w.converge();
-  });
-  afterAll(async () => {
-    await w?.stop();
-    await store?.close();
-  });
-
-  const step = async (ms: number) => {
-    clock.advance(ms);
-    await w.converge();
-  };
-  const apply = async (manifest: string) => {
-    const r = await applyManifest(svc, accountId, { clusterId, manifest });
-    expect(r.userErrors).toEqual([]);
-    await w.converge();
-    return r;
-  };
+  beforeAll(() => ({ store, svc, accountId, clusterId } = c));
+  const { step, apply, live } = c;
+  const drop = (name: string) => c.drop('Deployment', name);
   const podsOf = (prefix: string) => store.prisma.pod.findMany({ where: { clusterId, name: { startsWith: `${prefix}-` } }, orderBy: { name: 'asc' } });
-  const live = async (prefix: string) => (await podsOf(prefix)).filter((p) => p.deletionTimestamp === null);
-  const drop = async (name: string) => {
-    expect((await deleteWorkload(svc, accountId, { clusterId, namespace: 'default', kind: 'Deployment', name })).userErrors).toEqual([]);
-    await w.converge();
-  };
 
   /** Every host's usage equals the sum of the pods holding capacity on it, and never exceeds what it has. */
   async function expectExactUsage() {
@@ -118,7 +88,7 @@ describe('scheduling on a small fleet', () => {
     gaps.push(last);
     for (let i = 0; i < 5; i++) {
       clock.advance(last);
-      await w.converge();
+      await c.converge();
       const p = await store.prisma.pod.findUniqueOrThrow({ where: { id: waiting[0].id } });
       expect(p.schedulingAttempts).toBe(i + 2);
       last = p.nextScheduleAt!.getTime() - clock.now();
@@ -131,12 +101,12 @@ describe('scheduling on a small fleet', () => {
     // scaling down removes unscheduled pods first (as a ReplicaSet does), so capacity is freed for another workload
     const fill = { clusterId, namespace: 'default', kind: 'Deployment', name: 'fill' };
     await scaleWorkload(svc, accountId, { ...fill, replicas: 20 });
-    await w.converge();
+    await c.converge();
     expect((await live('fill')).every((p) => p.hostId !== null)).toBe(true);
     await apply(deployment('late', 2));
     expect((await live('late')).every((p) => p.hostId === null)).toBe(true);
     await scaleWorkload(svc, accountId, { ...fill, replicas: 18 });
-    await w.converge();
+    await c.converge();
     await step(10_000);
     expect((await live('late')).every((p) => p.hostId !== null && p.allocated)).toBe(true);
     await expectExactUsage();
@@ -177,7 +147,7 @@ describe('scheduling on a small fleet', () => {
     const r = await reclaimSpotCapacity(svc, { zone: 'lab-a', count: 1 });
     expect(r.userErrors).toEqual([]);
     expect(r.hosts).toHaveLength(1);
-    await w.converge();
+    await c.converge();
     const interrupted = await store.prisma.event.findMany({ where: { clusterId, reason: 'SpotPodInterruption' } });
     expect(interrupted.length).toBe(before.filter((p) => p.hostId === r.hosts[0]).length);
     expect(interrupted.every((e) => e.eventType === 'Warning')).toBe(true);

@@ -1,14 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/adapters/clock';
 import type { Store } from '../src/adapters/prisma/client';
-import { createAccount } from '../src/app/accounts';
-import { createCluster } from '../src/app/clusters';
 import { applyManifest } from '../src/app/manifests';
 import { deletePod, rollbackWorkload, scaleWorkload } from '../src/app/workloads';
 import { createImageCache } from '../src/app/imageCaches';
 import type { Services } from '../src/app/services';
-import { nginxDeployment, testStore } from './support/stack';
-import { startWorkers } from './support/workers';
+import { nginxDeployment } from './support/stack';
+import { useDrivenCluster } from './support/driven';
 
 /**
  * Every workload kind through the real controllers, pod loop and simulated sandboxes, on a
@@ -18,35 +16,13 @@ import { startWorkers } from './support/workers';
  */
 describe('workloads on a driven clock', () => {
   const clock = new ManualClock(Date.UTC(2026, 10, 1, 0, 0, 30));
+  const c = useDrivenCluster(clock, { name: 'kinds', region: 'ap-guangzhou' });
   let store: Store;
-  let w: Awaited<ReturnType<typeof startWorkers>>;
   let svc: Services;
   let accountId: string;
   let clusterId: string;
-
-  beforeAll(async () => {
-    store = await testStore();
-    w = await startWorkers({ store, count: 1, clock, env: { NODELESS_BOOT_MS: '0', NODELESS_PULL_MS: '0', NODELESS_STOP_MS: '0' } });
-    svc = w.nodes[0].runtime.svc;
-    accountId = (await createAccount(svc, { name: 'kinds' })).account!.id;
-    clusterId = (await createCluster(svc, accountId, { name: 'kinds', region: 'ap-guangzhou' })).cluster!.id;
-    await w.converge();
-  });
-  afterAll(async () => {
-    await w?.stop();
-    await store?.close();
-  });
-
-  const step = async (ms: number) => {
-    clock.advance(ms);
-    await w.converge();
-  };
-  const apply = async (manifest: string) => {
-    const r = await applyManifest(svc, accountId, { clusterId, manifest });
-    expect(r.userErrors).toEqual([]);
-    await w.converge();
-    return r;
-  };
+  beforeAll(() => ({ store, svc, accountId, clusterId } = c));
+  const { step, apply } = c;
   const podsOf = (prefix: string) => store.prisma.pod.findMany({ where: { clusterId, name: { startsWith: prefix } }, orderBy: { name: 'asc' } });
   const workload = (kind: string, name: string) => store.prisma.workload.findFirstOrThrow({ where: { clusterId, kind, name } });
   const eventsOf = async (name: string) => (await store.prisma.event.findMany({ where: { clusterId, involvedName: name }, orderBy: { sequence: 'asc' } })).map((e) => `${e.reason}: ${e.message}`);
@@ -168,7 +144,7 @@ spec:
 
     // scale down in reverse, one at a time (the event order below shows it)
     expect((await scaleWorkload(svc, accountId, { clusterId, namespace: 'default', kind: 'StatefulSet', name: 'web', replicas: 1 })).userErrors).toEqual([]);
-    await w.converge();
+    await c.converge();
     expect((await podsOf('web-')).map((p) => p.name)).toEqual(['web-0']);
     const events = await eventsOf('web');
     expect(events).toEqual(expect.arrayContaining(['SuccessfulCreate: create Claim www-web-0 Pod web-0 in StatefulSet web success']));
@@ -329,7 +305,7 @@ spec:
     await apply(`${slowStop('quick-exit', 2000, 30)}---\n${slowStop('stubborn', 600_000, 5)}`);
     expect((await podsOf('quick-exit'))[0].status).toBe('Running');
     for (const name of ['quick-exit', 'stubborn']) expect((await deletePod(svc, accountId, { clusterId, namespace: 'default', name })).userErrors).toEqual([]);
-    await w.converge();
+    await c.converge();
     expect((await podsOf('quick-exit'))[0].status).toBe('Terminating');
     await step(1999);
     expect(await podsOf('quick-exit')).toHaveLength(1);

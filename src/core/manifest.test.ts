@@ -1,3 +1,4 @@
+import { ONE_CONSTRAINT, POD_WITH_NODE_AFFINITY, POD_WITH_POD_AFFINITY } from '../../test/support/docs';
 import { describe, it, expect } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { formatFieldPath, parseManifest, type ManifestObject } from './manifest';
@@ -670,87 +671,6 @@ spec:
 `;
 
 type Obj = Record<string, any>;
-
-/** pods/pod-with-node-affinity.yaml of the Kubernetes docs. */
-const POD_WITH_NODE_AFFINITY = `apiVersion: v1
-kind: Pod
-metadata:
-  name: with-node-affinity
-spec:
-  affinity:
-    nodeAffinity:
-      requiredDuringSchedulingIgnoredDuringExecution:
-        nodeSelectorTerms:
-        - matchExpressions:
-          - key: topology.kubernetes.io/zone
-            operator: In
-            values:
-            - antarctica-east1
-            - antarctica-west1
-      preferredDuringSchedulingIgnoredDuringExecution:
-      - weight: 1
-        preference:
-          matchExpressions:
-          - key: another-node-label-key
-            operator: In
-            values:
-            - another-node-label-value
-  containers:
-  - name: with-node-affinity
-    image: registry.k8s.io/pause:3.8
-`;
-
-/** pods/pod-with-pod-affinity.yaml of the Kubernetes docs. */
-const POD_WITH_POD_AFFINITY = `apiVersion: v1
-kind: Pod
-metadata:
-  name: with-pod-affinity
-spec:
-  affinity:
-    podAffinity:
-      requiredDuringSchedulingIgnoredDuringExecution:
-      - labelSelector:
-          matchExpressions:
-          - key: security
-            operator: In
-            values:
-            - S1
-        topologyKey: topology.kubernetes.io/zone
-    podAntiAffinity:
-      preferredDuringSchedulingIgnoredDuringExecution:
-      - weight: 100
-        podAffinityTerm:
-          labelSelector:
-            matchExpressions:
-            - key: security
-              operator: In
-              values:
-              - S2
-          topologyKey: topology.kubernetes.io/zone
-  containers:
-  - name: with-pod-affinity
-    image: registry.k8s.io/pause:3.8
-`;
-
-/** pods/topology-spread-constraints/one-constraint.yaml of the Kubernetes docs. */
-const ONE_CONSTRAINT = `kind: Pod
-apiVersion: v1
-metadata:
-  name: mypod
-  labels:
-    foo: bar
-spec:
-  topologySpreadConstraints:
-  - maxSkew: 1
-    topologyKey: zone
-    whenUnsatisfiable: DoNotSchedule
-    labelSelector:
-      matchLabels:
-        foo: bar
-  containers:
-  - name: pause
-    image: registry.k8s.io/pause:3.1
-`;
 
 /** The YAML of `base` after `edit` changed a copy of it. */
 function edited(base: string, edit: (o: Obj) => void): string {

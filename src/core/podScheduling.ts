@@ -19,6 +19,7 @@
  */
 import { validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from './names';
 import { SPOT_ANNOTATION, sizePod, type PodSpecLike } from './sizing';
+import { renderValue } from './manifest';
 import {
   TAINT_EKLET,
   TAINT_GPU,
@@ -195,21 +196,6 @@ function supported(values: readonly string[]): string {
   return values.map((s) => JSON.stringify(s)).join(', ');
 }
 
-/** A value as kubectl shows it in "Invalid value: ..." messages, shortened when long. */
-function renderValue(v: unknown): string {
-  let s: string;
-  if (typeof v === 'string') s = JSON.stringify(v);
-  else if (v === undefined) s = 'undefined';
-  else if (typeof v === 'number' || typeof v === 'boolean' || v === null) s = String(v);
-  else {
-    try {
-      s = JSON.stringify(v) ?? String(v);
-    } catch {
-      s = String(v);
-    }
-  }
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
 
 function readScheduling(rawSpec: unknown, rawAnnotations: unknown): { errors: SchedulingError[]; fields: SchedulingFields } {
   const r = new Reader();
