@@ -7,7 +7,7 @@
  * cannot slip past a quota.
  */
 import type { Prisma } from '../generated/prisma/client';
-import { checkQuotas, formatUsage, podQuotaUsage, addUsage, pvcQuotaUsage, type QuotaState, type QuotaUsage } from '../core/admission/quota';
+import { checkQuotas, podQuotaUsage, addUsage, pvcQuotaUsage, type QuotaState, type QuotaUsage } from '../core/admission/quota';
 import { applyLimitRanges, type LimitRangeSpec } from '../core/admission/limitrange';
 import { resolvePriority, type PriorityClassInfo, type PreemptionPolicy } from '../core/admission/priorityclass';
 import { sizePod, SPOT_ANNOTATION, type PodSpecLike } from '../core/sizing';
@@ -95,11 +95,6 @@ export async function namespaceUsage(tx: Tx | Db, clusterId: string, namespace: 
   for (const k of kinds) if (countKey[k.kind]) usage[countKey[k.kind]] = BigInt(k._count._all);
   for (const c of claims) usage = addUsage(usage, pvcQuotaUsage(c.storage));
   return usage;
-}
-
-/** status.used of each quota, rendered as Kubernetes does. */
-export function quotaStatus(hard: Record<string, string>, used: QuotaUsage): Record<string, string> {
-  return formatUsage(used, hard);
 }
 
 /**

@@ -111,7 +111,20 @@ export async function reclaimSpotCapacity(svc: Services, input: { zone: string; 
 export async function restoreSpotCapacity(svc: Services, input: { zone: string }): Promise<{ hosts: number }> {
   const r = await svc.db.host.updateMany({ where: { zone: input.zone, pool: 'spot', reclaimedAt: { not: null }, inFleet: true }, data: { schedulable: true, reclaimedAt: null } });
   const region = svc.fleet.regions.find((rg) => rg.zones.some((z) => z.name === input.zone))?.name ?? '';
-  const waiting = await svc.db.pod.findMany({ where: { hostId: null, schedulingAttempts: { gt: 0 }, deletionTimestamp: null, cluster: { region } }, select: { clusterId: true }, distinct: ['clusterId'] });
-  for (const w of waiting) await svc.queue.add(keys.pods(w.clusterId));
+  await wakeClustersWaitingForCapacity(svc, region);
   return { hosts: r.count };
+}
+
+/**
+ * Capacity came free in the region (a pod finished or went, spot hosts came back): wake the pod
+ * loops of the region's clusters that have unschedulable pods, as kube-scheduler moves such pods
+ * back to its active queue on a cluster event (pods still in their back-off wait for it to end).
+ */
+export async function wakeClustersWaitingForCapacity(svc: Services, region: string, except?: string): Promise<void> {
+  const waiting = await svc.db.pod.findMany({
+    where: { hostId: null, schedulingAttempts: { gt: 0 }, deletionTimestamp: null, cluster: { region }, ...(except ? { clusterId: { not: except } } : {}) },
+    select: { clusterId: true },
+    distinct: ['clusterId'],
+  });
+  for (const w of waiting) await svc.queue.add(keys.pods(w.clusterId));
 }

@@ -7,6 +7,7 @@ import { assume, backoffMs, forget, nominate, nominatePlaced, scheduleOne, Snaps
 import { requiredAntiAffinityOf, schedulingPodOf } from '../core/podScheduling';
 import { hostInfo, lockHosts, regionHosts } from '../adapters/prisma/hosts';
 import { terminatePods } from '../app/cascade';
+import { wakeClustersWaitingForCapacity } from '../app/fleet';
 import { observedTransition } from '../core/podstatus';
 import type { SandboxRequest } from '../ports/provider';
 import type { PodSpec } from '../core/workloads/specs';
@@ -58,7 +59,7 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
     }
   }
   for (const w of pass.touchedWorkloads) await svc.queue.add(keys.workload(w));
-  if (pass.freed) await wakeWaiting(svc, cluster.region, clusterId);
+  if (pass.freed) await wakeClustersWaitingForCapacity(svc, cluster.region, clusterId);
   if (pass.again) await svc.queue.add(keys.pods(clusterId));
   // The provider's notification normally wakes this loop when a sandbox changes; this timed
   // re-check is the safety net for a lost notification (e.g. the notifying worker died).
@@ -67,18 +68,6 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
     if (wake !== Infinity) await svc.queue.addAfter(keys.pods(clusterId), Math.max(0, wake - svc.clock.now()));
   }
   if (failures.length > 0) throw failures[0];
-}
-
-/**
- * Capacity was freed in the region: wake the pod loops of the region's clusters that have
- * unschedulable pods (kube-scheduler moves such pods back to its active queue on a cluster event;
- * pods still in their back-off wait for it to end).
- */
-async function wakeWaiting(svc: Services, region: string, except: string): Promise<void> {
-  const rows = await svc.db.$queryRaw<{ clusterId: string }[]>`
-    SELECT DISTINCT p."clusterId" FROM "Pod" p JOIN "Cluster" c ON c."id" = p."clusterId"
-    WHERE c."region" = ${region} AND p."hostId" IS NULL AND p."schedulingAttempts" > 0 AND p."deletionTimestamp" IS NULL AND p."clusterId" <> ${except}::uuid`;
-  for (const r of rows) await svc.queue.add(keys.pods(r.clusterId));
 }
 
 const later = (pass: Pass, t: number | null) => {

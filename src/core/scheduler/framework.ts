@@ -338,35 +338,42 @@ export function search(
 // ---------------------------------------------------------------------------------------------
 // Score
 
+/** What resourceOnHost found: the host's allocatable and its requests with the pod added. */
+let hostCap = 0;
+let hostReq = 0;
+
+/**
+ * Sets hostCap / hostReq for one scored resource on host h with the option added; false when
+ * the resource is left out (a GPU the pod does not ask for, or none on the host), as upstream.
+ */
+function resourceOnHost(snap: Snapshot, kind: number, h: number, o: PlacementOption): boolean {
+  if (kind === RES_CPU) {
+    hostCap = snap.allocCpu[h];
+    hostReq = snap.reqCpu[h] + o.cpuMilli;
+  } else if (kind === RES_MEMORY) {
+    hostCap = snap.allocMem[h];
+    hostReq = snap.reqMem[h] + o.memoryMi;
+  } else {
+    if (o.gpuMilli === 0) return false;
+    hostCap = snap.allocGpu[h];
+    hostReq = snap.reqGpu[h] + o.gpuMilli;
+  }
+  return hostCap !== 0;
+}
+
 function addFitScores(cp: CompiledProfile, snap: Snapshot, F: Int32Array, k: number, o: PlacementOption, total: Float64Array): void {
   const w = cp.wFit;
   const kinds = cp.fitKinds;
   const weights = cp.fitWeights;
   const strategy = cp.strategy;
-  const { allocCpu, allocMem, allocGpu, reqCpu, reqMem, reqGpu } = snap;
-  const cpu = o.cpuMilli;
-  const mem = o.memoryMi;
-  const gpu = o.gpuMilli;
   for (let j = 0; j < k; j++) {
     const h = F[j];
     let sum = 0;
     let wsum = 0;
     for (let r = 0; r < kinds.length; r++) {
-      let req: number;
-      let cap: number;
-      const kind = kinds[r];
-      if (kind === RES_CPU) {
-        cap = allocCpu[h];
-        req = reqCpu[h] + cpu;
-      } else if (kind === RES_MEMORY) {
-        cap = allocMem[h];
-        req = reqMem[h] + mem;
-      } else {
-        if (gpu === 0) continue;
-        cap = allocGpu[h];
-        req = reqGpu[h] + gpu;
-      }
-      if (cap === 0) continue;
+      if (!resourceOnHost(snap, kinds[r], h, o)) continue;
+      const cap = hostCap;
+      const req = hostReq;
       const rw = weights[r];
       if (strategy === STRATEGY_MOST) {
         sum += fit.mostRequestedScore(req, cap) * rw;
@@ -455,29 +462,13 @@ function balancedApplies(cp: CompiledProfile, o: PlacementOption): boolean {
 function addBalancedScores(cp: CompiledProfile, snap: Snapshot, F: Int32Array, k: number, o: PlacementOption, total: Float64Array): void {
   const w = cp.wBalanced;
   const kinds = cp.balancedKinds;
-  const { allocCpu, allocMem, allocGpu, reqCpu, reqMem, reqGpu } = snap;
-  const cpu = o.cpuMilli;
-  const mem = o.memoryMi;
-  const gpu = o.gpuMilli;
   for (let j = 0; j < k; j++) {
     const h = F[j];
     let n = 0;
     for (let r = 0; r < kinds.length; r++) {
-      let req: number;
-      let cap: number;
-      const kind = kinds[r];
-      if (kind === RES_CPU) {
-        cap = allocCpu[h];
-        req = reqCpu[h] + cpu;
-      } else if (kind === RES_MEMORY) {
-        cap = allocMem[h];
-        req = reqMem[h] + mem;
-      } else {
-        if (gpu === 0) continue;
-        cap = allocGpu[h];
-        req = reqGpu[h] + gpu;
-      }
-      if (cap === 0) continue;
+      if (!resourceOnHost(snap, kinds[r], h, o)) continue;
+      const cap = hostCap;
+      const req = hostReq;
       const f = req / cap;
       fractions[n++] = f > 1 ? 1 : f;
     }

@@ -1,8 +1,8 @@
 import type { LimitRange, PriorityClass, ResourceQuota } from '../../generated/prisma/client';
 import { builder, cursorPage, decodeCursor, encodeCursor, isStringTuple, keysetWhere, type Context } from '../builder';
 import { ClusterRef } from './refs';
-import { namespaceUsage, quotaStatus } from '../../app/admission';
-import type { QuotaUsage } from '../../core/admission/quota';
+import { namespaceUsage } from '../../app/admission';
+import { formatUsage, type QuotaUsage } from '../../core/admission/quota';
 
 /** One usage computation per namespace per request, however many quotas the page holds. */
 const usageMemo = new WeakMap<Context, Map<string, Promise<QuotaUsage>>>();
@@ -24,7 +24,7 @@ const ResourceQuotaRef = builder.objectRef<ResourceQuota>('ResourceQuota').imple
     used: t.field({
       type: 'JSON',
       description: "status.used, exact: computed from the namespace's pods (not finished, not being deleted), workloads and volume claims when read.",
-      resolve: async (q, _, ctx) => quotaStatus(q.hard as Record<string, string>, await usageOf(ctx, q.clusterId, q.namespace)),
+      resolve: async (q, _, ctx) => formatUsage(await usageOf(ctx, q.clusterId, q.namespace), q.hard as Record<string, string>),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     resourceVersion: t.string({ resolve: (q) => String(q.resourceVersion) }),
