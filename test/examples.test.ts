@@ -39,16 +39,7 @@ describe('the Kubernetes docs examples, end to end over graphql-ws', () => {
     await stack?.stop();
   });
 
-  const converge = async () => {
-    const { worker, runtime } = stack.app;
-    for (let round = 0; round < 1000; round++) {
-      await worker!.idle();
-      const { inFlight } = await runtime.svc.queue.size();
-      const next = await runtime.svc.queue.nextDueAt();
-      if (inFlight === 0 && (next === null || next > clock.now())) return;
-    }
-    throw new Error('did not converge');
-  };
+  const converge = () => stack.converge(clock);
   const step = async (ms: number) => {
     clock.advance(ms);
     await converge();

@@ -40,17 +40,7 @@ describe('fleet and scheduling over GraphQL', () => {
   let token: string;
   let clusterId: string;
 
-  /** Every reconcile due now has run (the worker is idle and nothing is queued for now). */
-  const converge = async () => {
-    const { worker, runtime } = stack.app;
-    for (let round = 0; round < 1000; round++) {
-      await worker!.idle();
-      const { inFlight } = await runtime.svc.queue.size();
-      const next = await runtime.svc.queue.nextDueAt();
-      if (inFlight === 0 && (next === null || next > clock.now())) return;
-    }
-    throw new Error('did not converge');
-  };
+  const converge = () => stack.converge(clock);
 
   beforeAll(async () => {
     stack = await startStack({ env: { NODELESS_FLEET_FILE: SMALL_FLEET, NODELESS_OPERATOR_TOKEN: OPERATOR }, overrides: { clock } });

@@ -6,6 +6,7 @@ import { openStore, parseDatabaseUrl, type Store } from '../../src/adapters/pris
 import { loadConfig, type Config } from '../../src/config';
 import { startApp, type App } from '../../src/main/app';
 import type { Overrides } from '../../src/main/compose';
+import type { Clock } from '../../src/ports/clock';
 
 /** True when CI (or the developer) asks for the real services: then their absence is a failure. */
 export const servicesRequired = process.env.NODELESS_REQUIRE_SERVICES === '1';
@@ -60,6 +61,8 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
 
 export interface Stack {
   app: App;
+  /** With a driven clock: resolves once the worker is idle and nothing is due before the clock's now. */
+  converge(clock: Clock): Promise<void>;
   url: string;
   wsUrl: string;
   gql: Gql;
@@ -80,6 +83,16 @@ export async function startStack(opts: { env?: Record<string, string>; overrides
     wsUrl: app.api!.wsUrl,
     gql,
     signup: (name = 'tester') => signup(gql, name),
+    async converge(clock) {
+      const { worker, runtime } = app;
+      for (let round = 0; round < 1000; round++) {
+        await worker!.idle();
+        const { inFlight } = await runtime.svc.queue.size();
+        const next = await runtime.svc.queue.nextDueAt();
+        if (inFlight === 0 && (next === null || next > clock.now())) return;
+      }
+      throw new Error('did not converge');
+    },
     async stop() {
       await app.stop();
       if (!opts.store) await store.close();
