@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { autoscalingSettings, type AutoscalingSettings } from './app/autoscalingSettings';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const ms = z.coerce.number().int().min(0);
@@ -27,6 +28,12 @@ const schema = z.object({
   NODELESS_RESYNC_MS: ms.default(30_000),
   NODELESS_QUEUE_NAME: z.string().regex(/^[a-z0-9_.-]+$/i).default('reconcile'),
   NODELESS_K8S_VERSION: z.string().default('1.32'),
+  NODELESS_HPA_SYNC_MS: z.coerce.number().int().min(1000).default(15_000),
+  NODELESS_HPA_TOLERANCE: z.coerce.number().min(0).max(1).default(0.1),
+  NODELESS_HPA_DOWNSCALE_STABILIZATION_MS: ms.default(300_000),
+  NODELESS_HPA_CPU_INITIALIZATION_MS: ms.default(300_000),
+  NODELESS_HPA_INITIAL_READINESS_DELAY_MS: ms.default(30_000),
+  NODELESS_METRICS_INTERVAL_MS: z.coerce.number().int().min(1000).default(5_000),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -53,6 +60,7 @@ export interface Config {
   resyncMs: number;
   queueName: string;
   kubernetesVersion: string;
+  autoscaling: AutoscalingSettings;
 }
 
 /** Parses the environment (see the configuration table in the README). Throws on bad values. */
@@ -89,5 +97,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     resyncMs: c.NODELESS_RESYNC_MS,
     queueName: c.NODELESS_QUEUE_NAME,
     kubernetesVersion: c.NODELESS_K8S_VERSION,
+    autoscaling: autoscalingSettings({
+      syncPeriodMs: c.NODELESS_HPA_SYNC_MS,
+      tolerance: c.NODELESS_HPA_TOLERANCE,
+      downscaleStabilizationWindowMs: c.NODELESS_HPA_DOWNSCALE_STABILIZATION_MS,
+      cpuInitializationPeriodMs: c.NODELESS_HPA_CPU_INITIALIZATION_MS,
+      delayOfInitialReadinessStatusMs: c.NODELESS_HPA_INITIAL_READINESS_DELAY_MS,
+      metricsIntervalMs: c.NODELESS_METRICS_INTERVAL_MS,
+    }),
   };
 }

@@ -16,6 +16,8 @@ import { checkTemplateAgainstLimitRanges } from '../core/admission/limitrange';
 import { checkPriorityClassAgainstExisting, resolvePriority } from '../core/admission/priorityclass';
 import { appendEvents, insertRows, POD_COLUMNS, POD_LIGHT, type EventInput, type EventRecord } from '../adapters/prisma/objects';
 import { publishEvents } from './topics';
+import { autoscalerWritten, checkAutoscalerAnnotations, writeAutoscaler } from './autoscalers';
+import type { Autoscaler } from '../generated/prisma/client';
 
 export type ApplyAction = 'CREATED' | 'CONFIGURED' | 'UNCHANGED';
 
@@ -88,6 +90,7 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
       if ('errors' in result) return fail(result.errors);
       if (!('applied' in result)) return fail(result);
       await publishEvents(svc.bus, cluster.id, result.records);
+      for (const a of result.autoscalers) await autoscalerWritten(svc, a);
       for (const a of result.applied) if (a.workload && a.action !== 'UNCHANGED') await svc.queue.add(keys.workload(a.workload.id));
       // a changed quota, limit range or priority class may admit pods refused so far: retry them now
       const policies = result.applied.filter((a) => POLICY_KINDS.includes(a.kind) && a.action !== 'UNCHANGED');
@@ -113,7 +116,7 @@ class Refused extends Error {
   }
 }
 
-const isWorkload = (o: ManifestObject): o is WorkloadObject => o.kind !== 'Namespace' && !POLICY_KINDS.includes(o.kind);
+const isWorkload = (o: ManifestObject): o is WorkloadObject => o.kind !== 'Namespace' && o.kind !== 'HorizontalPodAutoscaler' && !POLICY_KINDS.includes(o.kind);
 
 /** Where a workload kind keeps its pod template. */
 function templatePath(o: WorkloadObject): string[] {
@@ -143,7 +146,7 @@ function desiredPods(o: WorkloadObject): { count: number; field: string[] } {
   }
 }
 
-type Written = { applied: AppliedObject[]; records: EventRecord[] } | { errors: UserError[] };
+type Written = { applied: AppliedObject[]; records: EventRecord[]; autoscalers: Autoscaler[] } | { errors: UserError[] };
 
 /**
  * Writes every object. Updates are checked first (immutable fields), so an invalid update
@@ -192,7 +195,7 @@ async function writeObjects(svc: Services, tx: Prisma.TransactionClient, cluster
   const admission = await admitTemplates(tx, clusterId, objects.filter(isWorkload), byKey, podByKey);
   if (admission.errors.length) return { errors: admission.errors };
   for (const o of objects) {
-    if (o.kind === 'ResourceQuota' || o.kind === 'LimitRange' || o.kind === 'PriorityClass') continue;
+    if (o.kind === 'ResourceQuota' || o.kind === 'LimitRange' || o.kind === 'PriorityClass' || o.kind === 'HorizontalPodAutoscaler') continue;
     if (o.kind === 'Namespace') {
       const existing = await tx.namespace.findUnique({ where: { clusterId_name: { clusterId, name: o.metadata.name } } });
       if (!existing) {
@@ -244,8 +247,19 @@ async function writeObjects(svc: Services, tx: Prisma.TransactionClient, cluster
     events.push({ type: 'MODIFIED', reason: 'Applied', message: `${resourceName(o.kind)}/${o.metadata.name} configured`, workload });
     out.push({ ...base, action: 'CONFIGURED', workload });
   }
+  // autoscalers last: they may name a workload this manifest just created
+  const autoscalers: Autoscaler[] = [];
+  for (const o of objects) {
+    if (o.kind !== 'HorizontalPodAutoscaler') continue;
+    const problems = checkAutoscalerAnnotations(o.metadata.annotations, [...o.source, 'metadata', 'annotations']);
+    if (problems.length) return { errors: problems };
+    const r = await writeAutoscaler(svc, tx, clusterId, { namespace: o.metadata.namespace, name: o.metadata.name, labels: o.metadata.labels, annotations: o.metadata.annotations, spec: o.spec }, o.source);
+    if ('errors' in r) return { errors: r.errors };
+    if (r.action !== 'UNCHANGED') autoscalers.push(r.autoscaler);
+    out.push({ kind: o.kind, apiVersion: o.apiVersion, namespace: o.metadata.namespace, name: o.metadata.name, action: r.action, workload: null });
+  }
   const records = await appendEvents(tx, clusterId, events, now, () => svc.ids.uuid());
-  return { applied: out, records };
+  return { applied: out, records, autoscalers };
 }
 
 /** Annotations controllers set on the object itself, kept across re-applies. */

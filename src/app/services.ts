@@ -5,6 +5,7 @@ import type { Ids } from '../ports/ids';
 import type { Fleet, Provider } from '../ports/provider';
 import type { WorkQueue } from '../ports/workqueue';
 import type { Profile } from '../core/scheduler/types';
+import type { AutoscalingSettings } from './autoscalingSettings';
 
 /** Limits in the spirit of EKS purchase limits (configurable). */
 export interface Limits {
@@ -44,5 +45,7 @@ export interface Services {
     scheduler: Profile;
     /** Bearer token that unlocks operator-only fields. */
     operatorToken: string;
+    /** The HPA controller's flags and the metrics pipeline's timing. */
+    autoscaling: AutoscalingSettings;
   };
 }

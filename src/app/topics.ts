@@ -20,4 +20,7 @@ export const keys = {
   cluster: (id: string) => `cluster:${id}`,
   workload: (id: string) => `workload:${id}`,
   pods: (clusterId: string) => `pods:${clusterId}`,
+  autoscaler: (id: string) => `autoscaler:${id}`,
+  /** The simulated provider's metrics agent of a cluster. */
+  metrics: (clusterId: string) => `metrics:${clusterId}`,
 };

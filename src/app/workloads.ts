@@ -39,23 +39,34 @@ export async function scaleWorkload(svc: Services, accountId: string, input: Sca
         where: { clusterId_namespace_kind_name: { clusterId: cluster.id, namespace: input.namespace, kind: input.kind, name: input.name } },
       });
       if (!w) return fail(['name'], 'NOT_FOUND', `${resourceName(input.kind, true)} "${input.name}" not found in namespace "${input.namespace}"`);
-      const spec = w.spec as Record<string, unknown>;
-      if (spec.replicas === input.replicas) return { workload: w, userErrors: [] };
-      await lockScope(tx, `pods:${cluster.id}`);
-      const over = await checkPodsPerCluster(tx, cluster.id, svc.settings.limits.podsPerCluster, [{ namespace: w.namespace, kind: w.kind, name: w.name, replicas: input.replicas }], () => ['replicas']);
-      if (over) return { workload: null, userErrors: [over] };
-      const { count } = await tx.workload.updateMany({
-        where: { id: w.id, resourceVersion: w.resourceVersion },
-        data: { spec: { ...spec, replicas: input.replicas } as Prisma.InputJsonValue, generation: { increment: 1 }, resourceVersion: { increment: 1 }, updatedAt: new Date(svc.clock.now()) },
-      });
-      if (count === 0) return null; // lost a race with another writer: read again
-      return { workload: await tx.workload.findUniqueOrThrow({ where: { id: w.id } }), userErrors: [], changed: true };
+      if ((w.spec as { replicas?: unknown }).replicas === input.replicas) return { workload: w, userErrors: [] };
+      const written = await writeReplicas(svc, tx, w, input.replicas, ['replicas']);
+      if (written === null) return null; // lost a race with another writer: read again
+      if ('error' in written) return { workload: null, userErrors: [written.error] };
+      return { workload: written.workload, userErrors: [], changed: true };
     });
     if (outcome === null) continue;
     if ('changed' in outcome) await svc.queue.add(keys.workload(outcome.workload!.id));
     return { workload: outcome.workload, userErrors: outcome.userErrors };
   }
   return fail([], 'CONFLICT', 'the workload is being changed concurrently; try again');
+}
+
+/**
+ * The scale subresource's write, shared by `kubectl scale` and the autoscaler: sets spec.replicas
+ * of a workload row read in this transaction, within the pods-per-cluster limit. Null when the
+ * row changed since it was read (optimistic concurrency: read again and retry).
+ */
+export async function writeReplicas(svc: Services, tx: Prisma.TransactionClient, w: Workload, replicas: number, field: string[]): Promise<{ workload: Workload } | { error: UserError } | null> {
+  await lockScope(tx, `pods:${w.clusterId}`);
+  const over = await checkPodsPerCluster(tx, w.clusterId, svc.settings.limits.podsPerCluster, [{ namespace: w.namespace, kind: w.kind, name: w.name, replicas }], () => field);
+  if (over) return { error: over };
+  const { count } = await tx.workload.updateMany({
+    where: { id: w.id, resourceVersion: w.resourceVersion },
+    data: { spec: { ...(w.spec as Record<string, unknown>), replicas } as Prisma.InputJsonValue, generation: { increment: 1 }, resourceVersion: { increment: 1 }, updatedAt: new Date(svc.clock.now()) },
+  });
+  if (count === 0) return null;
+  return { workload: await tx.workload.findUniqueOrThrow({ where: { id: w.id } }) };
 }
 
 /** What the Deployment controller knows of one of its ReplicaSets (a stored row and its pod count). */

@@ -2,6 +2,8 @@ import type { Services } from '../app/services';
 import { reconcileCluster } from './cluster';
 import { reconcilePods } from './pods';
 import { reconcileWorkload } from './workload';
+import { reconcileAutoscalerKey } from './autoscaler';
+import { reconcileMetrics } from './metrics';
 
 /** Routes a work-queue key (`kind:id`) to its controller. */
 export function makeReconciler(svc: Services): (key: string) => Promise<void> {
@@ -16,6 +18,10 @@ export function makeReconciler(svc: Services): (key: string) => Promise<void> {
         return reconcileWorkload(svc, id);
       case 'pods':
         return reconcilePods(svc, id);
+      case 'autoscaler':
+        return reconcileAutoscalerKey(svc, id);
+      case 'metrics':
+        return reconcileMetrics(svc, id);
       default:
         throw new Error(`unknown work key ${key}`);
     }

@@ -227,7 +227,7 @@ const errCases: ErrCase[] = [
         message:
           'kind: Unsupported value: "Frobnicator": unknown kind; supported kinds are "Namespace" (apiVersion v1), "Deployment" (apiVersion apps/v1), ' +
           '"StatefulSet" (apiVersion apps/v1), "Job" (apiVersion batch/v1), "CronJob" (apiVersion batch/v1), "Pod" (apiVersion v1), ' +
-          '"ResourceQuota" (apiVersion v1), "LimitRange" (apiVersion v1) and "PriorityClass" (apiVersion scheduling.k8s.io/v1)',
+          '"ResourceQuota" (apiVersion v1), "LimitRange" (apiVersion v1), "PriorityClass" (apiVersion scheduling.k8s.io/v1) and "HorizontalPodAutoscaler" (apiVersion autoscaling/v2)',
       },
     ],
   },

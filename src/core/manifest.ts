@@ -42,6 +42,8 @@ export type { ContainerSpec, DeploymentSpec, PodTemplate } from './workloads/spe
 import { parseResourceQuota, type ResourceQuotaSpec } from './admission/quota';
 import { parseLimitRange, type LimitRangeSpec } from './admission/limitrange';
 import { parsePriorityClass, type PreemptionPolicy } from './admission/priorityclass';
+import { parseHpaSpec } from './autoscaler/spec';
+import type { HpaSpec } from './autoscaler/types';
 
 export interface UserError {
   field: string[];
@@ -74,6 +76,7 @@ export type ManifestObject = (
   | { apiVersion: 'v1'; kind: 'LimitRange'; metadata: ObjectMeta; spec: LimitRangeSpec }
   /** Cluster-scoped: metadata.namespace is ''. */
   | { apiVersion: 'scheduling.k8s.io/v1'; kind: 'PriorityClass'; metadata: ObjectMeta; value: number; globalDefault: boolean; preemptionPolicy: PreemptionPolicy; description: string }
+  | { apiVersion: 'autoscaling/v2'; kind: 'HorizontalPodAutoscaler'; metadata: ObjectMeta; spec: HpaSpec }
 ) & {
   /** Field path of the object in the input (`['manifest', '<document>']`, or `…, 'items', '<i>'` in a List). */
   source: string[];
@@ -83,8 +86,10 @@ export type ManifestObject = (
 export type PolicyObject = Extract<ManifestObject, { kind: 'ResourceQuota' | 'LimitRange' | 'PriorityClass' }>;
 export const POLICY_KINDS: readonly string[] = Object.freeze(['ResourceQuota', 'LimitRange', 'PriorityClass']);
 
+export type AutoscalerObject = Extract<ManifestObject, { kind: 'HorizontalPodAutoscaler' }>;
+
 /** Every kind that runs pods. */
-export type WorkloadObject = Exclude<ManifestObject, { kind: 'Namespace' } | PolicyObject>;
+export type WorkloadObject = Exclude<ManifestObject, { kind: 'Namespace' } | PolicyObject | AutoscalerObject>;
 
 export interface ParseManifestOptions {
   /** Namespace for objects that do not name one. Defaults to 'default'. */
@@ -104,6 +109,7 @@ export const SUPPORTED_KINDS: Readonly<Record<string, string>> = Object.freeze({
   ResourceQuota: 'v1',
   LimitRange: 'v1',
   PriorityClass: 'scheduling.k8s.io/v1',
+  HorizontalPodAutoscaler: 'autoscaling/v2',
 });
 
 /** Kinds Kubernetes users will reasonably try that are refused (for now, or by design). */
@@ -115,7 +121,6 @@ const NOT_YET_SUPPORTED: Readonly<Record<string, string>> = Object.freeze({
   Secret: 'Secret is not supported yet',
   Ingress: 'Ingress is not supported yet',
   PersistentVolumeClaim: 'PersistentVolumeClaim is not supported yet; use volumeClaimTemplates in a StatefulSet',
-  HorizontalPodAutoscaler: 'HorizontalPodAutoscaler is not supported yet',
   ServiceAccount: 'ServiceAccount is not supported yet',
 });
 
@@ -383,6 +388,12 @@ class Validator {
       const r = kind === 'ResourceQuota' ? parseResourceQuota(value.spec, [...path, 'spec']) : parseLimitRange(value.spec, [...path, 'spec']);
       for (const e of r.errors) this.add(e.field, e.code, e.message);
       if (ok() && metadata) this.objects.push({ apiVersion: 'v1', kind, metadata, spec: r.spec, source } as ManifestObject);
+      return;
+    }
+    if (kind === 'HorizontalPodAutoscaler') {
+      const r = parseHpaSpec(value.spec, [...path, 'spec']);
+      for (const e of r.errors) this.add(e.field, e.code, e.message);
+      if (ok() && metadata) this.objects.push({ apiVersion: 'autoscaling/v2', kind, metadata, spec: r.spec, source });
       return;
     }
     if (kind === 'PriorityClass') {

@@ -61,6 +61,7 @@ export async function buildRuntime(config: Config, overrides: Overrides = {}): P
       limits: { ...defaultLimits, ...config.limits },
       scheduler,
       operatorToken: config.operatorToken ?? `op_${randomBytes(24).toString('base64url')}`,
+      autoscaling: config.autoscaling,
     },
   };
   return {

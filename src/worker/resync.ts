@@ -7,14 +7,20 @@ import { keys } from '../app/topics';
  * dedupes keys that are already waiting.
  */
 export async function resyncOnce(svc: Services): Promise<number> {
-  const [clusters, workloads, podClusters] = await Promise.all([
+  const [clusters, workloads, podClusters, autoscalers, loads] = await Promise.all([
     svc.db.cluster.findMany({ where: { status: 'PROVISIONING' }, select: { id: true } }),
     svc.db.workload.findMany({ select: { id: true } }),
     // pods waiting to be placed, being deleted, or whose sandbox will change (a crash loop, a readiness delay)
     svc.db.pod.findMany({ where: { OR: [{ phase: 'Pending' }, { deletionTimestamp: { not: null } }, { nextCheckAt: { not: null } }] }, select: { clusterId: true }, distinct: ['clusterId'] }),
+    svc.db.autoscaler.findMany({ select: { id: true, clusterId: true } }),
+    svc.db.workloadLoad.findMany({ select: { clusterId: true }, distinct: ['clusterId'] }),
   ]);
+  // autoscalers and metrics agents re-arm themselves; this heals a timer lost with a worker
+  const sampled = new Set([...autoscalers.map((a) => a.clusterId), ...loads.map((l) => l.clusterId)]);
+  for (const a of autoscalers) await svc.queue.add(keys.autoscaler(a.id));
+  for (const c of sampled) await svc.queue.add(keys.metrics(c));
   for (const c of clusters) await svc.queue.add(keys.cluster(c.id));
   for (const w of workloads) await svc.queue.add(keys.workload(w.id));
   for (const p of podClusters) await svc.queue.add(keys.pods(p.clusterId));
-  return clusters.length + workloads.length + podClusters.length;
+  return clusters.length + workloads.length + podClusters.length + autoscalers.length + sampled.size;
 }

@@ -84,8 +84,8 @@ export interface EventRecord {
   namespace: string;
   reason: string;
   message: string;
-  /** A PodSnapshot when involvedKind is Pod, else a WorkloadSnapshot. */
-  object: PodSnapshot | WorkloadSnapshot;
+  /** A PodSnapshot when involvedKind is Pod, a ScalingSnapshot for a HorizontalPodAutoscaler, else a WorkloadSnapshot. */
+  object: PodSnapshot | WorkloadSnapshot | ScalingSnapshot;
   createdAt: string;
 }
 
@@ -105,7 +105,35 @@ export interface WorkloadEventInput {
   message: string;
   workload: WorkloadLike;
 }
-export type EventInput = PodEventInput | WorkloadEventInput;
+/** … or about an autoscaler (its decisions: SuccessfulRescale, and its warnings). */
+export interface AutoscalerEventInput {
+  type: WatchType;
+  eventType?: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  autoscaler: { uid: string; name: string; namespace: string };
+  snapshot: ScalingSnapshot;
+}
+export type EventInput = PodEventInput | WorkloadEventInput | AutoscalerEventInput;
+
+/** What an autoscaler's event carries: the decision (for a rescale) and the target. */
+export interface ScalingSnapshot {
+  autoscalerId: string;
+  autoscalerName: string;
+  namespace: string;
+  targetKind: string;
+  targetName: string;
+  /** The decision's row id (null for a warning). */
+  decisionId: string | null;
+  fromReplicas: number;
+  toReplicas: number;
+  proposed: number;
+  reason: string;
+  limitedBy: string | null;
+  /** status.currentMetrics when it was decided. */
+  metrics: unknown;
+  at: string;
+}
 
 export function workloadSnapshot(w: WorkloadLike): WorkloadSnapshot {
   const replicas = (w.spec as { replicas?: unknown } | null)?.replicas;
@@ -162,6 +190,7 @@ export async function appendEvents(tx: Tx, clusterId: string, inputs: EventInput
   const records: EventRecord[] = inputs.map((e, i) => {
     const base = { id: uuid(), clusterId, sequence: first + i, type: e.type, eventType: e.eventType ?? 'Normal', reason: e.reason, message: e.message, createdAt: now.toISOString() };
     if ('pod' in e) return { ...base, involvedKind: 'Pod', involvedName: e.pod.name, involvedUid: e.pod.uid, namespace: e.pod.namespace, object: podSnapshot(e.pod) };
+    if ('autoscaler' in e) return { ...base, involvedKind: 'HorizontalPodAutoscaler', involvedName: e.autoscaler.name, involvedUid: e.autoscaler.uid, namespace: e.autoscaler.namespace, object: e.snapshot };
     const w = e.workload;
     return { ...base, involvedKind: w.kind, involvedName: w.name, involvedUid: w.uid, namespace: w.namespace, object: workloadSnapshot(w) };
   });

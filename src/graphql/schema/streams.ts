@@ -1,5 +1,5 @@
 import type { Cluster } from '../../generated/prisma/client';
-import type { EventRecord, PodSnapshot, WorkloadSnapshot } from '../../adapters/prisma/objects';
+import type { EventRecord, PodSnapshot, ScalingSnapshot, WorkloadSnapshot } from '../../adapters/prisma/objects';
 import { builder, parseId, requireAccount } from '../builder';
 import { ClusterRef, PodRef, podViewFromSnapshot } from './refs';
 import { WorkloadStatusRef } from './workloads';
@@ -51,7 +51,7 @@ const WorkloadEventRef = builder.objectRef<EventRecord>('WorkloadEvent').impleme
     involvedKind: t.string({ description: 'The workload kind (for an event about one of its pods, the owner kind).', resolve: (e) => (e.involvedKind === 'Pod' ? ((e.object as PodSnapshot).ownerKind ?? 'Pod') : e.involvedKind) }),
     involvedName: t.string({ description: 'The workload name (for an event about one of its pods, the owner).', resolve: (e) => (e.involvedKind === 'Pod' ? ((e.object as PodSnapshot).ownerName ?? e.involvedName) : e.involvedName) }),
     namespace: t.exposeString('namespace'),
-    workload: t.field({ type: WorkloadSnapshotRef, nullable: true, description: 'The workload after the change (null for an event about a pod).', resolve: (e) => (e.involvedKind === 'Pod' ? null : (e.object as WorkloadSnapshot)) }),
+    workload: t.field({ type: WorkloadSnapshotRef, nullable: true, description: 'The workload after the change (null for an event about a pod or an autoscaler).', resolve: (e) => (e.involvedKind === 'Pod' || e.involvedKind === 'HorizontalPodAutoscaler' ? null : (e.object as WorkloadSnapshot)) }),
     pod: t.field({ type: PodRef, nullable: true, description: 'The pod a SuccessfulCreate / SuccessfulDelete is about.', resolve: (e) => (e.involvedKind === 'Pod' ? podViewFromSnapshot(e.object as PodSnapshot) : null) }),
   }),
 });
@@ -67,6 +67,8 @@ export function isWorkloadEvent(e: EventRecord, namespace: string | null | undef
     const owner = (e.object as PodSnapshot).ownerName;
     return owner !== null && (!name || owner === name);
   }
+  // an autoscaler's events (SuccessfulRescale, …) belong to the workload it scales
+  if (e.involvedKind === 'HorizontalPodAutoscaler') return !name || (e.object as ScalingSnapshot).targetName === name || e.involvedName === name;
   return !name || e.involvedName === name;
 }
 

@@ -64,6 +64,7 @@ CREATE TABLE "PodMetric" (
     "memoryBytes" BIGINT NOT NULL,
     "containers" JSONB NOT NULL DEFAULT '[]',
     "custom" JSONB NOT NULL DEFAULT '{}',
+    "source" TEXT NOT NULL DEFAULT 'simulated',
 
     CONSTRAINT "PodMetric_pkey" PRIMARY KEY ("id")
 );

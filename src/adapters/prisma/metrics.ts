@@ -1,0 +1,108 @@
+/**
+ * The metrics store: pod usage samples (metrics.k8s.io) and custom/external metric samples
+ * (custom.metrics.k8s.io, external.metrics.k8s.io), kept as short series and pruned.
+ */
+import type { Prisma } from '../../generated/prisma/client';
+import type { Db } from './client';
+
+type Tx = Db | Prisma.TransactionClient;
+
+export interface ContainerUsage {
+  name: string;
+  cpuMilli: number;
+  memoryBytes: string;
+}
+
+export interface PodSampleRow {
+  id: string;
+  clusterId: string;
+  podId: string;
+  workloadId: string | null;
+  at: Date;
+  windowMs: number;
+  cpuMilli: number;
+  memoryBytes: bigint;
+  containers: ContainerUsage[];
+  /** name → milli-value (as a decimal string). */
+  custom: Record<string, string>;
+  source: 'simulated' | 'reported';
+}
+
+export async function insertPodSamples(db: Tx, rows: PodSampleRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.podMetric.createMany({ data: rows.map((r) => ({ ...r, containers: r.containers as unknown as Prisma.InputJsonValue, custom: r.custom })) });
+}
+
+/** The newest sample of each pod taken at or after `since`. */
+export async function latestPodSamples(db: Tx, podIds: string[], since: Date): Promise<Map<string, PodSampleRow>> {
+  const out = new Map<string, PodSampleRow>();
+  if (podIds.length === 0) return out;
+  const rows = await db.$queryRaw<PodSampleRow[]>`
+    SELECT DISTINCT ON ("podId") "id", "clusterId", "podId", "workloadId", "at", "windowMs", "cpuMilli", "memoryBytes", "containers", "custom", "source"
+    FROM "PodMetric" WHERE "podId" = ANY(${podIds}::uuid[]) AND "at" >= ${since}
+    ORDER BY "podId", "at" DESC`;
+  for (const r of rows) out.set(r.podId, { ...r, memoryBytes: BigInt(r.memoryBytes) });
+  return out;
+}
+
+/** Pods (of these) that had a sample reported (reportPodMetrics) at or after `since`. */
+export async function podsWithReports(db: Tx, podIds: string[], since: Date): Promise<Set<string>> {
+  if (podIds.length === 0) return new Set();
+  const rows = await db.podMetric.findMany({ where: { podId: { in: podIds }, source: 'reported', at: { gte: since } }, select: { podId: true }, distinct: ['podId'] });
+  return new Set(rows.map((r) => r.podId));
+}
+
+/** A pod's samples in [since, now], oldest first. */
+export async function podSeries(db: Tx, podId: string, since: Date): Promise<PodSampleRow[]> {
+  return (await db.podMetric.findMany({ where: { podId, at: { gte: since } }, orderBy: { at: 'asc' } })) as unknown as PodSampleRow[];
+}
+
+export interface WorkloadPoint {
+  at: Date;
+  pods: number;
+  cpuMilli: bigint;
+  memoryBytes: bigint;
+}
+
+/** A workload's usage over time: per sampling instant, the sum over its pods' samples. */
+export async function workloadSeries(db: Tx, workloadIds: string[], since: Date): Promise<WorkloadPoint[]> {
+  if (workloadIds.length === 0) return [];
+  const rows = await db.$queryRaw<{ at: Date; pods: bigint; cpu: bigint; memory: bigint }[]>`
+    SELECT "at", count(*) AS pods, sum("cpuMilli")::bigint AS cpu, sum("memoryBytes")::bigint AS memory
+    FROM "PodMetric" WHERE "workloadId" = ANY(${workloadIds}::uuid[]) AND "at" >= ${since}
+    GROUP BY "at" ORDER BY "at"`;
+  return rows.map((r) => ({ at: r.at, pods: Number(r.pods), cpuMilli: BigInt(r.cpu), memoryBytes: BigInt(r.memory) }));
+}
+
+export interface CustomSampleRow {
+  id: string;
+  clusterId: string;
+  namespace: string;
+  source: 'External' | 'Object';
+  object: string;
+  name: string;
+  labels: Record<string, string>;
+  at: Date;
+  value: bigint;
+}
+
+export async function insertCustomSamples(db: Tx, rows: CustomSampleRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.customMetric.createMany({ data: rows });
+}
+
+/** The newest sample of every series (distinct label set) of one metric, taken at or after `since`. */
+export async function latestCustomSamples(db: Tx, q: { clusterId: string; namespace: string; source: 'External' | 'Object'; name: string; object: string; since: Date }): Promise<CustomSampleRow[]> {
+  const rows = await db.$queryRaw<CustomSampleRow[]>`
+    SELECT DISTINCT ON ("labels") "id", "clusterId", "namespace", "source", "object", "name", "labels", "at", "value"
+    FROM "CustomMetric"
+    WHERE "clusterId" = ${q.clusterId}::uuid AND "namespace" = ${q.namespace} AND "source" = ${q.source} AND "name" = ${q.name} AND "object" = ${q.object} AND "at" >= ${q.since}
+    ORDER BY "labels", "at" DESC`;
+  return rows.map((r) => ({ ...r, value: BigInt(r.value) }));
+}
+
+/** Drops the cluster's samples older than `before`. */
+export async function pruneSamples(db: Tx, clusterId: string, before: Date): Promise<void> {
+  await db.podMetric.deleteMany({ where: { clusterId, at: { lt: before } } });
+  await db.customMetric.deleteMany({ where: { clusterId, at: { lt: before } } });
+}
