@@ -40,7 +40,7 @@ export async function latestPodSamples(db: Tx, podIds: string[], since: Date): P
   const rows = await db.$queryRaw<PodSampleRow[]>`
     SELECT DISTINCT ON ("podId") "id", "clusterId", "podId", "workloadId", "at", "windowMs", "cpuMilli", "memoryBytes", "containers", "custom", "source"
     FROM "PodMetric" WHERE "podId" = ANY(${podIds}::uuid[]) AND "at" >= ${since}
-    ORDER BY "podId", "at" DESC`;
+    ORDER BY "podId", "at" DESC, ("source" = 'reported') DESC`;
   for (const r of rows) out.set(r.podId, { ...r, memoryBytes: BigInt(r.memoryBytes) });
   return out;
 }

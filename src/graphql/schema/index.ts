@@ -8,6 +8,7 @@ import './workloads';
 import './streams';
 import './fleet';
 import './policies';
+import './autoscaling';
 
 export const schema = builder.toSchema();
 

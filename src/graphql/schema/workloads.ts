@@ -12,7 +12,7 @@ import { isUuid } from '../../app/clusters';
 /** Every kind's status fields (Deployment, ReplicaSet, StatefulSet, Job, CronJob); absent ones are null. */
 type AnyStatus = Partial<Record<string, unknown>> & { conditions?: Condition[] };
 
-const ConditionRef = builder.objectRef<Condition>('Condition').implement({
+export const ConditionRef = builder.objectRef<Condition>('Condition').implement({
   description: 'A Kubernetes status condition (Available, Progressing, Complete, Failed, …).',
   fields: (t) => ({
     type: t.exposeString('type'),

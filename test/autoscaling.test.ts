@@ -1,0 +1,187 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/adapters/clock';
+import type { Store } from '../src/adapters/prisma/client';
+import type { Services } from '../src/app/services';
+import { deleteAutoscaler, reportCustomMetric, reportPodMetrics, setAutoscaler, setWorkloadLoad } from '../src/app/autoscalers';
+import { scaleWorkload } from '../src/app/workloads';
+import { applyManifest } from '../src/app/manifests';
+import type { HpaStatus } from '../src/core/autoscaler/types';
+import { deployment } from './support/fleet';
+import { useDrivenCluster } from './support/driven';
+
+const hpa = (name: string, target: string, spec: string, annotations = '') => `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: ${name}${annotations ? `\n  annotations: ${annotations}` : ''}
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: ${target} }
+${spec}`;
+
+/**
+ * Autoscaling end to end on a clock the test drives: the simulated provider samples pod usage
+ * from a workload's offered load every 5 s, each sample wakes the autoscaler, and its decision
+ * goes through the scale path to the Deployment controller and the pod loop.
+ */
+describe('autoscaling', () => {
+  const clock = new ManualClock(Date.UTC(2026, 10, 1, 0, 0, 0));
+  const c = useDrivenCluster(clock, { name: 'hpa', region: 'ap-guangzhou' });
+  let store: Store;
+  let svc: Services;
+  let accountId: string;
+  let clusterId: string;
+  beforeAll(() => ({ store, svc, accountId, clusterId } = c));
+  const { step, apply, live } = c;
+  const replicasOf = async (name: string) => ((await store.prisma.workload.findFirstOrThrow({ where: { clusterId, kind: 'Deployment', name } })).spec as { replicas: number }).replicas;
+  const statusOf = async (name: string) => (await store.prisma.autoscaler.findFirstOrThrow({ where: { clusterId, name } })).status as unknown as HpaStatus;
+  const condition = (s: HpaStatus, type: string) => s.conditions.find((x) => x.type === type);
+
+  it('follows a load ramp 0 → 10× → 0: up within one evaluation, never past max, down only after the 300 s stabilization', async () => {
+    // 1-core pods; 10 ms of CPU per request: 100 rps keeps 2 pods at 50 %, 1,000 rps is 10×
+    await apply(deployment('web', 2, { cpu: '1', memory: '2Gi' }));
+    await apply(hpa('web', 'web', '  minReplicas: 2\n  maxReplicas: 10\n  metrics: [{ type: Resource, resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } } }]'));
+    const ramp = [
+      { at: 0, rps: 100 },
+      { at: 60, rps: 100 },
+      { at: 61, rps: 1000 },
+      { at: 240, rps: 1000 },
+      { at: 241, rps: 100 },
+    ];
+    expect((await setWorkloadLoad(svc, accountId, { clusterId, namespace: 'default', kind: 'Deployment', name: 'web', load: { points: ramp, cpuMsPerRequest: 10, memoryMiPerRps: 0, baseCpuMilli: 0, baseMemoryMi: 100 } })).userErrors).toEqual([]);
+    const start = clock.now();
+    const history: { t: number; replicas: number }[] = [];
+    for (let t = 0; t <= 900; t += 5) {
+      await step(5000);
+      history.push({ t: (clock.now() - start) / 1000, replicas: await replicasOf('web') });
+    }
+    const at = (t: number) => history.filter((h) => h.t <= t).at(-1)!.replicas;
+    // steady at 2 while the load is 100 rps (2 pods at 50 %: within tolerance)
+    expect(at(60)).toBe(2);
+    // the load jumps at 61 s; the sample at 65 s wakes the autoscaler, which scales in that evaluation (legacy cap: max(2·2, 4) = 4)
+    expect(at(65)).toBe(4);
+    expect(Math.max(...history.map((h) => h.replicas))).toBe(10);
+    expect(history.every((h) => h.replicas <= 10)).toBe(true);
+    // the load drops at 241 s: the 300 s window keeps the highest recommendation, so nothing shrinks before 241 + 300 s
+    const lastHigh = history.filter((h) => h.t <= 245).at(-1)!;
+    expect(lastHigh.replicas).toBe(10);
+    expect(history.filter((h) => h.t > 245 && h.t < 540).every((h) => h.replicas === 10)).toBe(true);
+    expect(at(900)).toBe(2);
+    // every decision is on record, with Kubernetes' event message and the metrics that drove it
+    const decisions = await store.prisma.scalingDecision.findMany({ where: { clusterId, autoscalerName: 'web' }, orderBy: { at: 'asc' } });
+    expect(decisions[0]).toMatchObject({ fromReplicas: 2, toReplicas: 4, message: 'New size: 4; reason: cpu resource utilization (percentage of request) above target' });
+    expect((decisions[0].metrics as { resource: { current: { averageUtilization: number } } }[])[0].resource.current.averageUtilization).toBe(100);
+    expect(decisions.at(-1)).toMatchObject({ toReplicas: 2, reason: 'All metrics below target' });
+    const firstDown = decisions.find((d) => d.toReplicas < d.fromReplicas)!;
+    expect((firstDown.at.getTime() - start) / 1000).toBeGreaterThanOrEqual(241 + 300);
+    const events = await store.prisma.event.findMany({ where: { clusterId, involvedKind: 'HorizontalPodAutoscaler', reason: 'SuccessfulRescale' } });
+    expect(events.map((e) => e.message)).toEqual(decisions.map((d) => d.message));
+    const status = await statusOf('web');
+    expect(status).toMatchObject({ currentReplicas: 2, desiredReplicas: 2 });
+    expect(condition(status, 'ScalingActive')).toMatchObject({ status: 'True', reason: 'ValidMetricFound' });
+    expect(await live('web')).toHaveLength(2);
+    await setWorkloadLoad(svc, accountId, { clusterId, namespace: 'default', kind: 'Deployment', name: 'web', load: null });
+  }, 120_000);
+
+  it('scales a queue worker to zero when its External metric is idle and wakes it on the first activation', async () => {
+    await apply(deployment('worker', 1, { cpu: '500m', memory: '1Gi' }));
+    await apply(
+      hpa('worker', 'worker', '  minReplicas: 0\n  maxReplicas: 20\n  metrics: [{ type: External, external: { metric: { name: queue_messages, selector: { matchLabels: { queue: jobs } } }, target: { type: AverageValue, averageValue: "10" } } }]\n  behavior: { scaleDown: { stabilizationWindowSeconds: 60 } }', '{ autoscaling.nodeless.io/activation-threshold: "2" }'),
+    );
+    const report = (value: string, labels = { queue: 'jobs' }) => reportCustomMetric(svc, accountId, { clusterId, namespace: 'default', name: 'queue_messages', labels, value });
+    expect((await report('0')).userErrors).toEqual([]);
+    await step(0);
+    expect(await replicasOf('worker')).toBe(1); // the first recommendation is the current size: held for the 60 s window
+    for (let i = 0; i < 14; i++) {
+      await report('0');
+      await step(5000);
+    }
+    expect(await replicasOf('worker')).toBe(0);
+    await step(10_000);
+    expect(await live('worker')).toHaveLength(0);
+    // 2 is not above the activation threshold: stays asleep; another queue's series does not count
+    await report('2');
+    await report('500', { queue: 'other' });
+    await step(0);
+    expect(await replicasOf('worker')).toBe(0);
+    // 35 messages: awake at once, ceil(35 / 10) = 4
+    await report('35');
+    await step(0);
+    expect(await replicasOf('worker')).toBe(4);
+    const last = await store.prisma.scalingDecision.findFirstOrThrow({ where: { clusterId, autoscalerName: 'worker' }, orderBy: { at: 'desc' } });
+    expect(last).toMatchObject({ fromReplicas: 0, toReplicas: 4 });
+    expect(last.message).toMatch(/^New size: 4; reason: external metric queue_messages\(/);
+  }, 60_000);
+
+  it('reports real pod usage and custom per-pod metrics that the autoscaler acts on at once', async () => {
+    await apply(deployment('api', 2, { cpu: '1', memory: '1Gi' }));
+    await apply(hpa('api', 'api', '  minReplicas: 1\n  maxReplicas: 8\n  metrics: [{ type: Pods, pods: { metric: { name: rps }, target: { type: AverageValue, averageValue: "100" } } }]'));
+    const pods = await live('api');
+    expect(pods).toHaveLength(2);
+    const r = await reportPodMetrics(svc, accountId, { clusterId, namespace: 'default', pods: pods.map((p) => ({ name: p.name, cpu: '300m', memory: '200Mi', custom: [{ name: 'rps', value: '250' }] })) });
+    expect(r).toEqual({ accepted: 2, userErrors: [] });
+    await step(0);
+    // 250 rps a pod at a 100 target: ceil(2.5 × 2) = 5, capped by the legacy rate max(2·2, 4) = 4;
+    // the 2 new pods then report nothing (missing, counted as 0 on a scale-up): 500 / 4 → ceil(1.25 × 4) = 5
+    const decisions = await store.prisma.scalingDecision.findMany({ where: { clusterId, autoscalerName: 'api' }, orderBy: { at: 'asc' } });
+    expect(decisions.map((d) => [d.fromReplicas, d.proposed, d.toReplicas, d.limitedBy])).toEqual([
+      [2, 5, 4, 'ScaleUpLimit'],
+      [4, 5, 5, null],
+    ]);
+    expect(decisions[0].message).toBe('New size: 4; reason: pods metric rps above target');
+    expect(await replicasOf('api')).toBe(5);
+    expect(condition(await statusOf('api'), 'ScalingLimited')).toMatchObject({ status: 'False', reason: 'DesiredWithinRange' });
+    const sample = await store.prisma.podMetric.findFirstOrThrow({ where: { podId: pods[0].id }, orderBy: { at: 'desc' } });
+    expect(sample).toMatchObject({ cpuMilli: 300, memoryBytes: 200n * 1024n * 1024n, source: 'reported' });
+  });
+
+  it('refuses bad metric reports, changing nothing', async () => {
+    const before = await store.prisma.podMetric.count();
+    const bad = await reportPodMetrics(svc, accountId, { clusterId, namespace: 'default', pods: [{ name: 'nope', cpu: 'lots', memory: '-1Mi' }] });
+    expect(bad.userErrors.map((e) => [e.field.join('.'), e.code])).toEqual([
+      ['pods.0.cpu', 'INVALID_VALUE'],
+      ['pods.0.memory', 'INVALID_VALUE'],
+    ]);
+    const missing = await reportPodMetrics(svc, accountId, { clusterId, namespace: 'default', pods: [{ name: 'nope', cpu: '1', memory: '1Mi' }] });
+    expect(missing.userErrors).toEqual([{ field: ['pods', '0', 'name'], code: 'NOT_FOUND', message: 'pods "nope" not found in namespace "default"' }]);
+    const ext = await reportCustomMetric(svc, accountId, { clusterId, namespace: 'default', name: '', labels: { 'bad key!': 'x' }, value: '1' });
+    expect(ext.userErrors.map((e) => e.field.join('.'))).toEqual(['name', 'labels.bad key!']);
+    const load = await setWorkloadLoad(svc, accountId, { clusterId, namespace: 'default', kind: 'Deployment', name: 'web', load: { points: [], cpuMsPerRequest: -1, memoryMiPerRps: 0, baseCpuMilli: 0, baseMemoryMi: 0 } });
+    expect(load.userErrors.map((e) => e.field.join('.'))).toEqual(['load.points', 'load.cpuMsPerRequest']);
+    expect(await store.prisma.podMetric.count()).toBe(before);
+  });
+
+  it('validates autoscalers as the API server does and keeps one autoscaler per workload', async () => {
+    const r = await applyManifest(svc, accountId, { clusterId, manifest: hpa('bad', 'web', '  minReplicas: 0\n  maxReplicas: 0') });
+    expect(r.userErrors.map((e) => e.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^spec\.maxReplicas: Invalid value: 0/), expect.stringMatching(/must specify at least one Object or External metric to support scaling to zero replicas/)]),
+    );
+    const rival = await setAutoscaler(svc, accountId, { clusterId, namespace: 'default', name: 'second', spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 3 } });
+    expect(rival.userErrors[0]).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('already scaled by HorizontalPodAutoscaler "web"') });
+    const window = await setAutoscaler(svc, accountId, { clusterId, namespace: 'default', name: 'x', spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'x' }, maxReplicas: 3, behavior: { scaleDown: { stabilizationWindowSeconds: 3601 } } } });
+    expect(window.userErrors[0]).toMatchObject({ field: ['spec', 'behavior', 'scaleDown', 'stabilizationWindowSeconds'] });
+    expect(await store.prisma.autoscaler.count({ where: { clusterId, name: { in: ['bad', 'second', 'x'] } } })).toBe(0);
+  });
+
+  it('reports FailedGetScale while the target is missing, and scales it once it exists', async () => {
+    const r = await setAutoscaler(svc, accountId, { clusterId, namespace: 'default', name: 'later', spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'later' }, minReplicas: 3, maxReplicas: 5 } });
+    expect(r.userErrors).toEqual([]);
+    await step(0);
+    expect(condition(await statusOf('later'), 'AbleToScale')).toMatchObject({ status: 'False', reason: 'FailedGetScale', message: `the HPA controller was unable to get the target's current scale: deployments.apps "later" not found` });
+    await apply(deployment('later', 1, { cpu: '250m', memory: '512Mi' }));
+    await step(15_000);
+    // below minReplicas: raised to min without reading metrics
+    expect(await replicasOf('later')).toBe(3);
+    const d = await store.prisma.scalingDecision.findFirstOrThrow({ where: { clusterId, autoscalerName: 'later' } });
+    expect(d.message).toBe('New size: 3; reason: Current number of replicas below Spec.MinReplicas');
+  });
+
+  it('brings a scale by hand above maxReplicas back to max, and deleting the autoscaler leaves the replicas as they are', async () => {
+    expect((await scaleWorkload(svc, accountId, { clusterId, namespace: 'default', kind: 'Deployment', name: 'later', replicas: 9 })).userErrors).toEqual([]);
+    await step(15_000);
+    expect(await replicasOf('later')).toBe(5); // above maxReplicas: back to max
+    expect((await deleteAutoscaler(svc, accountId, { clusterId, namespace: 'default', name: 'later' })).deleted).toBe(true);
+    await scaleWorkload(svc, accountId, { clusterId, namespace: 'default', kind: 'Deployment', name: 'later', replicas: 7 });
+    await step(30_000);
+    expect(await replicasOf('later')).toBe(7);
+    expect(await store.prisma.scalingDecision.count({ where: { clusterId, autoscalerName: 'later' } })).toBe(2); // history outlives the autoscaler
+  });
+});
