@@ -132,7 +132,8 @@ export function reconcileAutoscaler(input: ReconcileInput): ReconcileOutput {
   let reason = '';
   let rescale = true;
   let limitedBy: string | null = null;
-  let currentMetrics = previous.currentMetrics;
+  // Kubernetes' setStatus writes the statuses of this reconcile: none when no metric was read.
+  let currentMetrics: MetricStatus[] = [];
 
   if (current === 0 && min !== 0) {
     rescale = false;
@@ -149,7 +150,8 @@ export function reconcileAutoscaler(input: ReconcileInput): ReconcileOutput {
     if (computed.condition) set('ScalingActive', computed.condition.status, computed.condition.reason, computed.condition.message);
     if (computed.replicas === null) {
       warnings.push({ reason: 'FailedComputeMetricsReplicas', message: computed.error! });
-      return { status: { ...previous, currentReplicas: current, conditions }, memory, rescale: null, warnings };
+      // setCurrentReplicasAndMetricsInStatus: desiredReplicas stays, the metrics read this time are reported
+      return { status: { ...previous, currentReplicas: current, currentMetrics: computed.statuses, conditions }, memory, rescale: null, warnings };
     }
     currentMetrics = computed.statuses;
     let metricReplicas = computed.replicas;
@@ -257,7 +259,8 @@ function computeReplicasForMetrics(input: ReconcileInput, specReplicas: number, 
       return;
     }
     statuses.push(metricStatus(m, r));
-    if (best === null || r.replicas > best) {
+    // as Kubernetes: a later metric replaces the pick while it is 0 (so, of several 0 proposals, the last names it)
+    if (best === null || best === 0 || r.replicas > best) {
       best = r.replicas;
       bestName = metricDescription(m);
     }
