@@ -41,6 +41,7 @@ import { openStore, parseDatabaseUrl, type Store } from '../src/adapters/prisma/
 import { startApp, type App } from '../src/main/app';
 import { initialPodState } from '../src/core/lifecycle';
 import { dropSchema, makeGql, nginxDeployment, signup, testConfig, type Gql } from '../test/support/stack';
+import { deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, startWorkerProcess } from './support';
 
 const N = int('BENCH_PODS', 1000, 1);
 const CONCURRENCY = int('BENCH_CONCURRENCY', int('NODELESS_WORKER_CONCURRENCY', 4, 1), 1);
@@ -53,17 +54,6 @@ const INSERT_BATCH = 500;
 const DEPLOYMENT = 'bench';
 const WARMUP_DEPLOYMENT = 'warmup';
 
-function int(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${raw}`);
-  return n;
-}
-
-const log = (...args: unknown[]) => console.error('[bench]', ...args);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Waits until the work queue is drained (in-process worker: its idle(); worker processes: queue size). */
 async function settle(app: App): Promise<void> {
   if (app.worker) await app.worker.idle();
@@ -73,31 +63,6 @@ async function settle(app: App): Promise<void> {
     await sleep(10);
   }
   await sleep(50);
-}
-
-/** Starts `src/main/worker.ts` (what `npm run worker` runs) and waits until it is running. */
-async function startWorkerProcess(config: { workerConcurrency: number }, databaseUrl: string, redisUrl: string, queueName: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
-    cwd: new URL('..', import.meta.url).pathname,
-    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, NODELESS_QUEUE_NAME: queueName, NODELESS_WORKER_CONCURRENCY: String(config.workerConcurrency), NODELESS_RESYNC_MS: '0', NODELESS_BOOT_MS: '0', NODELESS_PULL_MS: '0', NODELESS_STOP_MS: '0', NODELESS_CLUSTER_PROVISION_MS: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
-    child.stdout!.on('data', (d: Buffer) => {
-      if (d.toString().includes('worker running')) resolve();
-    });
-  });
-  return child;
-}
-const round = (x: number, digits = 1) => {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-};
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -386,14 +351,6 @@ class EventWatcher {
 
 // ---------------------------------------------------------------------------------------------
 
-async function gqlOk<T = any>(gql: Gql, what: string, query: string, variables: Record<string, unknown>, token: string): Promise<T> {
-  const r = await gql<T>(query, variables, token);
-  if (r.errors?.length) throw new Error(`${what}: ${JSON.stringify(r.errors)}`);
-  const payload = Object.values(r.data as Record<string, any>)[0];
-  if (payload?.userErrors?.length) throw new Error(`${what}: ${JSON.stringify(payload.userErrors)}`);
-  return r.data as T;
-}
-
 /** Raw insert rate of N Pod-shaped rows (copied from a real pod of the run) in batches of 500. */
 async function pgInsertRate(connectionString: string, schema: string, template: Record<string, unknown>): Promise<{ rowsPerS: number; seconds: number }> {
   const c = new pg.Client({ connectionString, options: `-c search_path="${schema}"` });
@@ -435,24 +392,6 @@ async function pgInsertRate(connectionString: string, schema: string, template: 
   } finally {
     await c.end();
   }
-}
-
-async function deleteRedisKeys(url: string, patterns: string[]): Promise<number> {
-  const r = createRedis({ url });
-  r.on('error', () => {});
-  await r.connect();
-  let n = 0;
-  try {
-    for (const match of patterns) {
-      for await (const chunk of r.scanIterator({ MATCH: match, COUNT: 500 })) {
-        const ks = (Array.isArray(chunk) ? chunk : [chunk]) as string[];
-        if (ks.length > 0) n += await r.del(ks);
-      }
-    }
-  } finally {
-    await r.close();
-  }
-  return n;
 }
 
 async function main(): Promise<number> {

@@ -80,8 +80,8 @@ describe('autoscaling over GraphQL', () => {
   });
 
   it('shows the autoscaler, its status and conditions, the scaling history and the metrics', async () => {
-    // the next sample wakes it again: the External AverageValue now divides by the 4 pods it has, ceil(95 / 20) = 5
-    clock.advance(5000);
+    // the next 15 s sync: the External AverageValue now divides by the 4 pods it has, ceil(95 / 20) = 5
+    clock.advance(15_000);
     await converge();
     const q = await gql(`query($c: ID!) { cluster(id: $c) {
       autoscalers(first: 10) { edges { node { name minReplicas maxReplicas scaleTargetRef { kind name } target { name replicas }

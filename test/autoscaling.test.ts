@@ -119,14 +119,16 @@ describe('autoscaling', () => {
     const r = await reportPodMetrics(svc, accountId, { clusterId, namespace: 'default', pods: pods.map((p) => ({ name: p.name, cpu: '300m', memory: '200Mi', custom: [{ name: 'rps', value: '250' }] })) });
     expect(r).toEqual({ accepted: 2, userErrors: [] });
     await step(0);
-    // 250 rps a pod at a 100 target: ceil(2.5 × 2) = 5, capped by the legacy rate max(2·2, 4) = 4;
-    // the 2 new pods then report nothing (missing, counted as 0 on a scale-up): 500 / 4 → ceil(1.25 × 4) = 5
-    const decisions = await store.prisma.scalingDecision.findMany({ where: { clusterId, autoscalerName: 'api' }, orderBy: { at: 'asc' } });
-    expect(decisions.map((d) => [d.fromReplicas, d.proposed, d.toReplicas, d.limitedBy])).toEqual([
+    // 250 rps a pod at a 100 target: ceil(2.5 × 2) = 5, capped by the legacy rate max(2·2, 4) = 4
+    const decisions = () => store.prisma.scalingDecision.findMany({ where: { clusterId, autoscalerName: 'api' }, orderBy: { at: 'asc' } });
+    expect((await decisions()).map((d) => [d.fromReplicas, d.proposed, d.toReplicas, d.limitedBy, d.message])).toEqual([[2, 5, 4, 'ScaleUpLimit', 'New size: 4; reason: pods metric rps above target']]);
+    expect(await replicasOf('api')).toBe(4);
+    // at the next 15 s sync the 2 new pods have reported nothing (missing, counted as 0 on a scale-up): 500 / 4 → ceil(1.25 × 4) = 5
+    await step(15_000);
+    expect((await decisions()).map((d) => [d.fromReplicas, d.proposed, d.toReplicas, d.limitedBy])).toEqual([
       [2, 5, 4, 'ScaleUpLimit'],
       [4, 5, 5, null],
     ]);
-    expect(decisions[0].message).toBe('New size: 4; reason: pods metric rps above target');
     expect(await replicasOf('api')).toBe(5);
     expect(condition(await statusOf('api'), 'ScalingLimited')).toMatchObject({ status: 'False', reason: 'DesiredWithinRange' });
     const sample = await store.prisma.podMetric.findFirstOrThrow({ where: { podId: pods[0].id }, orderBy: { at: 'desc' } });
@@ -183,5 +185,36 @@ describe('autoscaling', () => {
     await step(30_000);
     expect(await replicasOf('later')).toBe(7);
     expect(await store.prisma.scalingDecision.count({ where: { clusterId, autoscalerName: 'later' } })).toBe(2); // history outlives the autoscaler
+  });
+});
+
+describe('autoscaling within the pods-per-cluster limit', () => {
+  const clock = new ManualClock(Date.UTC(2026, 10, 3, 0, 0, 0));
+  const c = useDrivenCluster(clock, { name: 'hpa-limit', region: 'ap-guangzhou', env: { NODELESS_PODS_PER_CLUSTER: '5' } });
+
+  it('records FailedRescale and scales nothing when a scale-up would pass the limit, then scales once there is room', async () => {
+    const { store, svc, accountId, clusterId } = c;
+    await c.apply(deployment('other', 2, { cpu: '250m', memory: '512Mi' }));
+    await c.apply(deployment('q', 2, { cpu: '250m', memory: '512Mi' }));
+    await c.apply(
+      hpa('q', 'q', '  minReplicas: 1\n  maxReplicas: 10\n  metrics: [{ type: External, external: { metric: { name: jobs }, target: { type: AverageValue, averageValue: "10" } } }]'),
+    );
+    expect((await reportCustomMetric(svc, accountId, { clusterId, namespace: 'default', name: 'jobs', value: '40' })).userErrors).toEqual([]);
+    await c.step(0);
+    const q = async () => store.prisma.workload.findFirstOrThrow({ where: { clusterId, kind: 'Deployment', name: 'q' } });
+    // ceil(40 / 10) = 4 pods would make 6 in the cluster: refused, nothing scaled, nothing remembered as a scale event
+    expect(((await q()).spec as { replicas: number }).replicas).toBe(2);
+    const a = await store.prisma.autoscaler.findFirstOrThrow({ where: { clusterId, name: 'q' } });
+    const status = a.status as unknown as HpaStatus;
+    expect(status.conditions.find((x) => x.type === 'AbleToScale')).toMatchObject({ status: 'False', reason: 'FailedUpdateScale', message: expect.stringMatching(/^the HPA controller was unable to update the target scale: the cluster would run 6 pods; a cluster may run at most 5/) });
+    expect(status.desiredReplicas).toBe(2);
+    const warning = await store.prisma.event.findFirstOrThrow({ where: { clusterId, reason: 'FailedRescale' } });
+    expect(warning).toMatchObject({ eventType: 'Warning', involvedKind: 'HorizontalPodAutoscaler', message: expect.stringMatching(/^New size: 4; reason: external metric jobs\(nil\) above target; error: the cluster would run 6 pods/) });
+    expect(await store.prisma.scalingDecision.count({ where: { clusterId } })).toBe(0);
+    // once the other Deployment is gone there is room: the next sync scales
+    await c.drop('Deployment', 'other');
+    await c.step(15_000);
+    expect(((await q()).spec as { replicas: number }).replicas).toBe(4);
+    expect((await store.prisma.scalingDecision.findFirstOrThrow({ where: { clusterId } })).message).toBe('New size: 4; reason: external metric jobs(nil) above target');
   });
 });

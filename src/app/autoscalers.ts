@@ -1,7 +1,7 @@
 import type { Autoscaler, Prisma } from '../generated/prisma/client';
 import type { Services } from './services';
 import type { UserError } from './errors';
-import { findCluster } from './clusters';
+import { findCluster, isUuid } from './clusters';
 import { keys } from './topics';
 import { lockScope } from './limits';
 import { canonicalJson } from '../core/pods';
@@ -9,6 +9,8 @@ import { findUnstorableText, formatFieldPath, renderValue } from '../core/manife
 import { resourceName, validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from '../core/names';
 import { parseHpaSpec, quantityMilli } from '../core/autoscaler/spec';
 import type { HpaSpec } from '../core/autoscaler/types';
+import { autoscalerMetricKeys, reportCandidateKeys } from '../core/autoscaler/metricKeys';
+import { labelsMatch } from '../core/autoscaler/pods';
 import { validateLoadSpec, type LoadSpec } from '../core/load';
 import { insertCustomSamples, insertPodSamples, type PodSampleRow } from '../adapters/prisma/metrics';
 import { parseQuantityValue, isNegative, toMilliCeil } from '../core/quantity';
@@ -55,7 +57,7 @@ export async function writeAutoscaler(svc: Services, tx: Tx, clusterId: string, 
     return { errors: fail([...field, 'spec', 'scaleTargetRef'], 'CONFLICT', `spec.scaleTargetRef: Invalid value: ${resourceName(ref.kind, true)} "${ref.name}": already scaled by HorizontalPodAutoscaler "${rival.name}"; a workload can have one autoscaler (Kubernetes would stop both with AmbiguousSelector)`) };
   }
   const existing = await tx.autoscaler.findUnique({ where: { clusterId_namespace_name: { clusterId, namespace: o.namespace, name: o.name } } });
-  const data = { labels: o.labels, annotations: o.annotations, spec: o.spec as unknown as Prisma.InputJsonValue, targetKind: ref.kind, targetName: ref.name };
+  const data = { labels: o.labels, annotations: o.annotations, spec: o.spec as unknown as Prisma.InputJsonValue, targetKind: ref.kind, targetName: ref.name, metricKeys: autoscalerMetricKeys(o.spec) };
   if (!existing) {
     const autoscaler = await tx.autoscaler.create({ data: { id: svc.ids.uuid(), uid: svc.ids.uuid(), clusterId, namespace: o.namespace, name: o.name, createdAt: now, updatedAt: now, ...data } });
     return { autoscaler, action: 'CREATED' };
@@ -218,7 +220,7 @@ export async function reportPodMetrics(svc: Services, accountId: string, input: 
   });
   await insertPodSamples(svc.db, rows);
   const owners = pods.flatMap((p) => (p.workload ? [p.workload.owner ?? p.workload] : []));
-  for (const id of await autoscalersOfWorkloads(svc, cluster.id, owners)) await svc.queue.add(keys.autoscaler(id));
+  for (const id of await autoscalersOfWorkloads(svc, cluster.id, owners)) await svc.queue.addUrgent(keys.autoscaler(id));
   await svc.queue.add(keys.metrics(cluster.id));
   return { accepted: rows.length, userErrors: [] };
 }
@@ -249,15 +251,27 @@ export async function reportCustomMetric(
   }
   const value = quantity(input.value, ['value'], 'value', errors);
   if (errors.length) return { accepted: false, userErrors: errors };
-  const cluster = await findCluster(svc, accountId, input.clusterId);
-  if (!cluster) return { accepted: false, userErrors: fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
-  if (!(await namespaceExists(svc, cluster.id, input.namespace))) return { accepted: false, userErrors: fail(['namespace'], 'NOT_FOUND', `namespaces "${input.namespace}" not found`) };
+  // the cluster (of this account) and its namespace in one read
+  const ns = isUuid(input.clusterId) ? await svc.db.namespace.findFirst({ where: { name: input.namespace, cluster: { id: input.clusterId, accountId } }, select: { clusterId: true } }) : null;
+  if (!ns) {
+    if (!(await findCluster(svc, accountId, input.clusterId))) return { accepted: false, userErrors: fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
+    return { accepted: false, userErrors: fail(['namespace'], 'NOT_FOUND', `namespaces "${input.namespace}" not found`) };
+  }
+  const clusterId = ns.clusterId;
   const source = input.object ? 'Object' : 'External';
-  await insertCustomSamples(svc.db, [{ id: svc.ids.uuid(), clusterId: cluster.id, namespace: input.namespace, source, object: input.object ? `${input.object.kind}/${input.object.name}` : '', name: input.name, labels, at: new Date(svc.clock.now()), value }]);
-  const users = await svc.db.autoscaler.findMany({ where: { clusterId: cluster.id, namespace: input.namespace }, select: { id: true, spec: true } });
-  for (const a of users) {
-    const uses = (a.spec as unknown as HpaSpec).metrics.some((m) => (m.type === 'External' && source === 'External' && m.external.metric.name === input.name) || (m.type === 'Object' && source === 'Object' && m.object.metric.name === input.name && m.object.describedObject.kind === input.object!.kind && m.object.describedObject.name === input.object!.name));
-    if (uses) await svc.queue.add(keys.autoscaler(a.id));
+  const object = input.object ? `${input.object.kind}/${input.object.name}` : undefined;
+  // store the sample, and find the autoscalers whose selector can match this series (by index, then checked)
+  const [, candidates] = await Promise.all([
+    insertCustomSamples(svc.db, [{ id: svc.ids.uuid(), clusterId, namespace: input.namespace, source, object: object ?? '', name: input.name, labels, at: new Date(svc.clock.now()), value }]),
+    svc.db.autoscaler.findMany({ where: { clusterId, namespace: input.namespace, metricKeys: { hasSome: reportCandidateKeys({ source, name: input.name, object }, labels) } }, select: { id: true, spec: true } }),
+  ]);
+  for (const a of candidates) {
+    const uses = (a.spec as unknown as HpaSpec).metrics.some((m) =>
+      m.type === 'External' ? source === 'External' && m.external.metric.name === input.name && labelsMatch(labels, m.external.metric.selector)
+      : m.type === 'Object' ? source === 'Object' && m.object.metric.name === input.name && `${m.object.describedObject.kind}/${m.object.describedObject.name}` === object && labelsMatch(labels, m.object.metric.selector)
+      : false,
+    );
+    if (uses) await svc.queue.addUrgent(keys.autoscaler(a.id));
   }
   return { accepted: true, userErrors: [] };
 }

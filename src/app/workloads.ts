@@ -58,15 +58,22 @@ export async function scaleWorkload(svc: Services, accountId: string, input: Sca
  * row changed since it was read (optimistic concurrency: read again and retry).
  */
 export async function writeReplicas(svc: Services, tx: Prisma.TransactionClient, w: Workload, replicas: number, field: string[]): Promise<{ workload: Workload } | { error: UserError } | null> {
-  await lockScope(tx, `pods:${w.clusterId}`);
-  const over = await checkPodsPerCluster(tx, w.clusterId, svc.settings.limits.podsPerCluster, [{ namespace: w.namespace, kind: w.kind, name: w.name, replicas }], () => field);
-  if (over) return { error: over };
-  const { count } = await tx.workload.updateMany({
-    where: { id: w.id, resourceVersion: w.resourceVersion },
-    data: { spec: { ...(w.spec as Record<string, unknown>), replicas } as Prisma.InputJsonValue, generation: { increment: 1 }, resourceVersion: { increment: 1 }, updatedAt: new Date(svc.clock.now()) },
-  });
-  if (count === 0) return null;
-  return { workload: await tx.workload.findUniqueOrThrow({ where: { id: w.id } }) };
+  // only growth can break the pods-per-cluster limit (and needs the cluster-wide lock to check it)
+  if (replicas > Number((w.spec as { replicas?: number }).replicas ?? 0)) {
+    await lockScope(tx, `pods:${w.clusterId}`);
+    const over = await checkPodsPerCluster(tx, w.clusterId, svc.settings.limits.podsPerCluster, [{ namespace: w.namespace, kind: w.kind, name: w.name, replicas }], () => field);
+    if (over) return { error: over };
+  }
+  try {
+    const workload = await tx.workload.update({
+      where: { id: w.id, resourceVersion: w.resourceVersion },
+      data: { spec: { ...(w.spec as Record<string, unknown>), replicas } as Prisma.InputJsonValue, generation: { increment: 1 }, resourceVersion: { increment: 1 }, updatedAt: new Date(svc.clock.now()) },
+    });
+    return { workload };
+  } catch (err) {
+    if ((err as { code?: string }).code === 'P2025') return null; // changed since it was read
+    throw err;
+  }
 }
 
 /** What the Deployment controller knows of one of its ReplicaSets (a stored row and its pod count). */

@@ -1,6 +1,6 @@
 import type { Services } from '../app/services';
 import { keys } from '../app/topics';
-import { autoscalersOfWorkloads } from '../app/autoscalers';
+import { RESOURCE_KEY } from '../core/autoscaler/metricKeys';
 import { insertPodSamples, podsWithReports, pruneSamples, type PodSampleRow } from '../adapters/prisma/metrics';
 import { offeredRps, podUsage, type LoadSpec } from '../core/load';
 
@@ -8,23 +8,25 @@ import { offeredRps, podUsage, type LoadSpec } from '../core/load';
  * The simulated provider's metrics agent for one cluster (what the kubelet's cAdvisor and
  * metrics-server do): every metricsIntervalMs it samples the usage of the running pods of every
  * workload that has an offered load or an autoscaler, from the load model (core/load), stores the
- * samples, prunes old ones, and wakes the autoscalers of those workloads (a metric arrived).
+ * samples, prunes old ones, and wakes the autoscalers that read pod usage (Resource metrics: a
+ * metric arrived). Autoscalers on Pods/External/Object metrics are woken by their reports.
  * It keeps running while the cluster has something to sample.
  */
 export async function reconcileMetrics(svc: Services, clusterId: string): Promise<void> {
   const settings = svc.settings.autoscaling;
   const now = svc.clock.now();
   const at = new Date(now);
-  const [loads, autoscalers] = await Promise.all([
-    svc.db.workloadLoad.findMany({ where: { clusterId }, include: { workload: { select: { id: true, namespace: true, kind: true, name: true } } } }),
-    svc.db.autoscaler.findMany({ where: { clusterId }, select: { namespace: true, targetKind: true, targetName: true } }),
+  // what to sample: workloads with an offered load, and the targets of autoscalers
+  const [loads, targets] = await Promise.all([
+    svc.db.workloadLoad.findMany({ where: { clusterId }, include: { workload: { select: { id: true } } } }),
+    svc.db.$queryRaw<{ id: string; autoscalerId: string; readsUsage: boolean }[]>`
+      SELECT w."id", a."id" AS "autoscalerId", ${RESOURCE_KEY} = ANY(a."metricKeys") AS "readsUsage" FROM "Autoscaler" a
+      JOIN "Workload" w ON w."clusterId" = a."clusterId" AND w."namespace" = a."namespace" AND w."kind" = a."targetKind" AND w."name" = a."targetName"
+      WHERE a."clusterId" = ${clusterId}::uuid`,
   ]);
-  const targets = autoscalers.length
-    ? await svc.db.workload.findMany({ where: { clusterId, OR: autoscalers.map((a) => ({ namespace: a.namespace, kind: a.targetKind, name: a.targetName })) }, select: { id: true, namespace: true, kind: true, name: true } })
-    : [];
-  const workloads = new Map<string, { id: string; namespace: string; kind: string; name: string; load: { spec: LoadSpec; startedAt: Date } | null }>();
-  for (const t of targets) workloads.set(t.id, { ...t, load: null });
-  for (const l of loads) workloads.set(l.workloadId, { ...l.workload, load: { spec: l.spec as unknown as LoadSpec, startedAt: l.startedAt } });
+  const workloads = new Map<string, { load: { spec: LoadSpec; startedAt: Date } | null }>();
+  for (const t of targets) workloads.set(t.id, { load: null });
+  for (const l of loads) workloads.set(l.workloadId, { load: { spec: l.spec as unknown as LoadSpec, startedAt: l.startedAt } });
   if (workloads.size === 0) {
     await pruneSamples(svc.db, clusterId, new Date(now - settings.metricsRetentionMs));
     return; // nothing to sample: stop until a load or an autoscaler appears
@@ -59,7 +61,8 @@ export async function reconcileMetrics(svc: Services, clusterId: string): Promis
   }
   await insertPodSamples(svc.db, rows);
   await pruneSamples(svc.db, clusterId, new Date(now - settings.metricsRetentionMs));
-  for (const a of await autoscalersOfWorkloads(svc, clusterId, [...workloads.values()])) await svc.queue.add(keys.autoscaler(a));
+  // a sample arrived for each of them: their autoscalers evaluate now
+  for (const t of targets) if (t.readsUsage) await svc.queue.addUrgent(keys.autoscaler(t.autoscalerId));
   await svc.queue.addAfter(keys.metrics(clusterId), settings.metricsIntervalMs);
 }
 

@@ -17,8 +17,17 @@ export interface Lease {
   failures: number;
 }
 
+/** How far in the past an urgent key is put: it overtakes everything that became due within this. */
+export const URGENT_LEAD_MS = 60_000;
+
 export interface WorkQueue {
   add(key: string): Promise<void>;
+  /**
+   * Like add, but the key is due URGENT_LEAD_MS in the past, so it is claimed before the keys
+   * that became due within the last minute (a backlog of routine work does not delay it).
+   * For latency-critical work (an autoscaler woken by a new metric).
+   */
+  addUrgent(key: string): Promise<void>;
   addAfter(key: string, delayMs: number): Promise<void>;
   /** Claims the earliest due key that is not in flight, or null when none is due now. */
   claim(): Promise<Lease | null>;

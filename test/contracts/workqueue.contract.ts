@@ -184,6 +184,24 @@ export function workQueueContract(name: string, factory: WorkQueueHarnessFactory
       expect((await claimKey()).key).toBe('a');
     });
 
+    it('addUrgent: claimed before keys that became due earlier, and never later than a plain add', async () => {
+      await q.add('routine-1');
+      clock.advance(10);
+      await q.add('routine-2');
+      await q.addAfter('urgent', 5_000);
+      await q.addUrgent('urgent');
+      expect(await q.size()).toEqual({ waiting: 3, inFlight: 0 });
+      expect((await claimKey()).key).toBe('urgent');
+      expect((await claimKey()).key).toBe('routine-1');
+      // in flight: re-added urgently, it runs again after done, once
+      const lease = await claimKey();
+      await q.addUrgent(lease.key);
+      expect(await q.claim()).toBeNull();
+      await q.done(lease);
+      expect((await claimKey()).key).toBe('routine-2');
+      expect(await q.claim()).toBeNull();
+    });
+
     it('the earliest due wins when a key is added with different delays', async () => {
       await q.addAfter('a', 500);
       await q.addAfter('a', 200);
@@ -411,6 +429,7 @@ export function workQueueContract(name: string, factory: WorkQueueHarnessFactory
         const spy: WorkQueue = {
           add: (key) => q.add(key),
           addAfter: (key, ms) => q.addAfter(key, ms),
+          addUrgent: (key) => q.addUrgent(key),
           claim: () => q.claim(),
           heartbeat: async (lease) => {
             const d = deferred<boolean>();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../ports/clock';
 import {
   defaultWorkQueueOptions,
+  URGENT_LEAD_MS,
   type Lease,
   type WorkQueue,
   type WorkQueueOptions,
@@ -51,6 +52,10 @@ export class MemoryWorkQueue implements WorkQueue {
 
   async addAfter(key: string, delayMs: number): Promise<void> {
     this.schedule(key, this.clock.now() + Math.max(0, delayMs));
+  }
+
+  async addUrgent(key: string): Promise<void> {
+    this.schedule(key, this.clock.now() - URGENT_LEAD_MS);
   }
 
   async claim(): Promise<Lease | null> {

@@ -91,12 +91,18 @@ export async function insertCustomSamples(db: Tx, rows: CustomSampleRow[]): Prom
   await db.customMetric.createMany({ data: rows });
 }
 
-/** The newest sample of every series (distinct label set) of one metric, taken at or after `since`. */
-export async function latestCustomSamples(db: Tx, q: { clusterId: string; namespace: string; source: 'External' | 'Object'; name: string; object: string; since: Date }): Promise<CustomSampleRow[]> {
+/**
+ * The newest sample of every series (distinct label set) of one metric, taken at or after
+ * `since`, whose labels include `matchLabels` (found through the labels' GIN index: one series
+ * among thousands of the same metric costs a lookup, not a scan).
+ */
+export async function latestCustomSamples(db: Tx, q: { clusterId: string; namespace: string; source: 'External' | 'Object'; name: string; object: string; since: Date; matchLabels?: Record<string, string> }): Promise<CustomSampleRow[]> {
+  const contains = JSON.stringify(q.matchLabels ?? {});
   const rows = await db.$queryRaw<CustomSampleRow[]>`
     SELECT DISTINCT ON ("labels") "id", "clusterId", "namespace", "source", "object", "name", "labels", "at", "value"
     FROM "CustomMetric"
     WHERE "clusterId" = ${q.clusterId}::uuid AND "namespace" = ${q.namespace} AND "source" = ${q.source} AND "name" = ${q.name} AND "object" = ${q.object} AND "at" >= ${q.since}
+      AND "labels" @> ${contains}::jsonb
     ORDER BY "labels", "at" DESC`;
   return rows.map((r) => ({ ...r, value: BigInt(r.value) }));
 }

@@ -4,6 +4,7 @@ import { systemClock } from '../clock';
 import type { Clock } from '../../ports/clock';
 import {
   defaultWorkQueueOptions,
+  URGENT_LEAD_MS,
   type Lease,
   type WorkQueue,
   type WorkQueueOptions,
@@ -205,6 +206,10 @@ export class RedisWorkQueue implements WorkQueue {
 
   async addAfter(key: string, delayMs: number): Promise<void> {
     await this.schedule(key, this.clock.now() + Math.max(0, delayMs));
+  }
+
+  async addUrgent(key: string): Promise<void> {
+    await this.schedule(key, this.clock.now() - URGENT_LEAD_MS);
   }
 
   async claim(): Promise<Lease | null> {

@@ -12,6 +12,7 @@ CREATE TABLE "Autoscaler" (
     "memory" JSONB NOT NULL DEFAULT '{}',
     "targetKind" TEXT NOT NULL,
     "targetName" TEXT NOT NULL,
+    "metricKeys" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "generation" INTEGER NOT NULL DEFAULT 1,
     "observedGeneration" INTEGER NOT NULL DEFAULT 0,
     "resourceVersion" INTEGER NOT NULL DEFAULT 1,
@@ -88,6 +89,9 @@ CREATE TABLE "CustomMetric" (
 CREATE INDEX "Autoscaler_clusterId_namespace_targetKind_targetName_idx" ON "Autoscaler"("clusterId", "namespace", "targetKind", "targetName");
 
 -- CreateIndex
+CREATE INDEX "Autoscaler_metricKeys_idx" ON "Autoscaler" USING GIN ("metricKeys");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "Autoscaler_clusterId_namespace_name_key" ON "Autoscaler"("clusterId", "namespace", "name");
 
 -- CreateIndex
@@ -113,6 +117,9 @@ CREATE INDEX "CustomMetric_clusterId_namespace_source_name_at_idx" ON "CustomMet
 
 -- CreateIndex
 CREATE INDEX "CustomMetric_clusterId_at_idx" ON "CustomMetric"("clusterId", "at");
+
+-- CreateIndex
+CREATE INDEX "CustomMetric_labels_idx" ON "CustomMetric" USING GIN ("labels" jsonb_path_ops);
 
 -- AddForeignKey
 ALTER TABLE "Autoscaler" ADD CONSTRAINT "Autoscaler_clusterId_fkey" FOREIGN KEY ("clusterId") REFERENCES "Cluster"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -1,0 +1,72 @@
+/** Helpers shared by the benchmarks (environment, statistics, worker processes, clean-up). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createClient as createRedis } from 'redis';
+import type { Gql } from '../test/support/stack';
+
+/** An integer from the environment (≥ min), or the fallback when unset. */
+export function int(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got ${raw}`);
+  return n;
+}
+
+export const log = (...args: unknown[]) => console.error('[bench]', ...args);
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const round = (x: number, digits = 1) => {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+};
+
+/** The p-th percentile of an ascending list (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Starts `src/main/worker.ts` (what `npm run worker` runs) and waits until it is running. */
+export async function startWorkerProcess(config: { workerConcurrency: number }, databaseUrl: string, redisUrl: string, queueName: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, NODELESS_QUEUE_NAME: queueName, NODELESS_WORKER_CONCURRENCY: String(config.workerConcurrency), NODELESS_RESYNC_MS: '0', NODELESS_BOOT_MS: '0', NODELESS_PULL_MS: '0', NODELESS_STOP_MS: '0', NODELESS_CLUSTER_PROVISION_MS: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`worker process exited with ${code}`)));
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('worker running')) resolve();
+    });
+  });
+  return child;
+}
+
+/** A GraphQL call that must succeed (no errors, no userErrors in its payload). */
+export async function gqlOk<T = any>(gql: Gql, what: string, query: string, variables: Record<string, unknown>, token: string): Promise<T> {
+  const r = await gql<T>(query, variables, token);
+  if (r.errors?.length) throw new Error(`${what}: ${JSON.stringify(r.errors)}`);
+  const payload = Object.values(r.data as Record<string, any>)[0];
+  if (payload?.userErrors?.length) throw new Error(`${what}: ${JSON.stringify(payload.userErrors)}`);
+  return r.data as T;
+}
+
+/** Deletes the Redis keys matching these patterns; returns how many. */
+export async function deleteRedisKeys(url: string, patterns: string[]): Promise<number> {
+  const r = createRedis({ url });
+  r.on('error', () => {});
+  await r.connect();
+  let n = 0;
+  try {
+    for (const match of patterns) {
+      for await (const chunk of r.scanIterator({ MATCH: match, COUNT: 500 })) {
+        const ks = (Array.isArray(chunk) ? chunk : [chunk]) as string[];
+        if (ks.length > 0) n += await r.del(ks);
+      }
+    }
+  } finally {
+    await r.close();
+  }
+  return n;
+}
