@@ -7,7 +7,7 @@ import { lockScope } from './limits';
 import { canonicalJson } from '../core/pods';
 import { findUnstorableText, formatFieldPath, renderValue } from '../core/manifest';
 import { resourceName, validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from '../core/names';
-import { parseHpaSpec, quantityMilli } from '../core/autoscaler/spec';
+import { parseHpaSpec } from '../core/autoscaler/spec';
 import type { HpaSpec } from '../core/autoscaler/types';
 import { autoscalerMetricKeys, reportCandidateKeys } from '../core/autoscaler/metricKeys';
 import { labelsMatch } from '../core/autoscaler/pods';
@@ -275,6 +275,3 @@ export async function reportCustomMetric(
   }
   return { accepted: true, userErrors: [] };
 }
-
-/** For tests and callers that hold a parsed quantity: the milli-value of a target string. */
-export const targetMilli = quantityMilli;

@@ -108,7 +108,7 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
   const warnings: EventInput[] = changed ? out.warnings.map((w) => ({ type: 'MODIFIED', eventType: 'Warning', reason: w.reason, message: w.message, autoscaler: who, snapshot: snapshot({ reason: w.message }) })) : [];
 
   /** Status and memory, guarded by the autoscaler's resourceVersion (a concurrent spec change wins: the key runs again). */
-  const writeAutoscaler = async (tx: Prisma.TransactionClient, status: HpaStatus, memory: AutoscalerMemory) => {
+  const writeAutoscaler = async (tx: Prisma.TransactionClient | Services['db'], status: HpaStatus, memory: AutoscalerMemory) => {
     const { count } = await tx.autoscaler.updateMany({
       where: { id: hpa.id, resourceVersion: hpa.resourceVersion },
       data: { status: status as unknown as Prisma.InputJsonValue, memory: memory as unknown as Prisma.InputJsonValue, observedGeneration: hpa.generation, resourceVersion: { increment: 1 }, updatedAt: at },
@@ -117,6 +117,12 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
   };
 
   let written: { records: EventRecord[]; decided: boolean };
+  if (!out.rescale && warnings.length === 0) {
+    // nothing but status and memory: one statement, no transaction (most reconciles of a steady autoscaler)
+    await writeAutoscaler(svc.db, out.status, out.memory);
+    await svc.queue.addAfter(keys.autoscaler(hpa.id), settings.syncPeriodMs);
+    return;
+  }
   try {
     written = await svc.db.$transaction(async (tx) => {
       await writeAutoscaler(tx, out.status, out.memory);

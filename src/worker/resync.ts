@@ -16,9 +16,10 @@ export async function resyncOnce(svc: Services): Promise<number> {
     svc.db.workloadLoad.findMany({ select: { clusterId: true }, distinct: ['clusterId'] }),
   ]);
   // autoscalers and metrics agents re-arm themselves; this heals a timer lost with a worker
+  // (a key already waiting keeps its earlier due time, so this adds no extra evaluations)
   const sampled = new Set([...autoscalers.map((a) => a.clusterId), ...loads.map((l) => l.clusterId)]);
-  for (const a of autoscalers) await svc.queue.add(keys.autoscaler(a.id));
-  for (const c of sampled) await svc.queue.add(keys.metrics(c));
+  for (const a of autoscalers) await svc.queue.addAfter(keys.autoscaler(a.id), svc.settings.autoscaling.syncPeriodMs);
+  for (const c of sampled) await svc.queue.addAfter(keys.metrics(c), svc.settings.autoscaling.metricsIntervalMs);
   for (const c of clusters) await svc.queue.add(keys.cluster(c.id));
   for (const w of workloads) await svc.queue.add(keys.workload(w.id));
   for (const p of podClusters) await svc.queue.add(keys.pods(p.clusterId));

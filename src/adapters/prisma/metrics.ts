@@ -4,6 +4,7 @@
  */
 import type { Prisma } from '../../generated/prisma/client';
 import type { Db } from './client';
+import { insertRows } from './objects';
 
 type Tx = Db | Prisma.TransactionClient;
 
@@ -28,9 +29,11 @@ export interface PodSampleRow {
   source: 'simulated' | 'reported';
 }
 
+const POD_METRIC_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', podId: 'uuid', workloadId: 'uuid', at: 'timestamptz', windowMs: 'int', cpuMilli: 'int', memoryBytes: 'bigint', containers: 'jsonb', custom: 'jsonb', source: 'text' };
+
+/** One statement for any number of samples (insertRows: a single jsonb parameter). */
 export async function insertPodSamples(db: Tx, rows: PodSampleRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.podMetric.createMany({ data: rows.map((r) => ({ ...r, containers: r.containers as unknown as Prisma.InputJsonValue, custom: r.custom })) });
+  await insertRows(db, 'PodMetric', POD_METRIC_COLUMNS, rows.map((r) => ({ ...r, at: r.at.toISOString(), memoryBytes: r.memoryBytes.toString() })));
 }
 
 /** The newest sample of each pod taken at or after `since`. */
@@ -50,11 +53,6 @@ export async function podsWithReports(db: Tx, podIds: string[], since: Date): Pr
   if (podIds.length === 0) return new Set();
   const rows = await db.podMetric.findMany({ where: { podId: { in: podIds }, source: 'reported', at: { gte: since } }, select: { podId: true }, distinct: ['podId'] });
   return new Set(rows.map((r) => r.podId));
-}
-
-/** A pod's samples in [since, now], oldest first. */
-export async function podSeries(db: Tx, podId: string, since: Date): Promise<PodSampleRow[]> {
-  return (await db.podMetric.findMany({ where: { podId, at: { gte: since } }, orderBy: { at: 'asc' } })) as unknown as PodSampleRow[];
 }
 
 export interface WorkloadPoint {
