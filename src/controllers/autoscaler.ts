@@ -120,7 +120,7 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
   if (!out.rescale && warnings.length === 0) {
     // nothing but status and memory: one statement, no transaction (most reconciles of a steady autoscaler)
     await writeAutoscaler(svc.db, out.status, out.memory);
-    await svc.queue.addAfter(keys.autoscaler(hpa.id), settings.syncPeriodMs);
+    await svc.queue.addAfter(keys.autoscaler(hpa.id), syncDelay(hpa.id, settings.syncPeriodMs));
     return;
   }
   try {
@@ -156,7 +156,16 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
   }
   await publishEvents(svc.bus, hpa.clusterId, written.records);
   if (written.decided && workload) await svc.queue.add(keys.workload(workload.id));
-  await svc.queue.addAfter(keys.autoscaler(hpa.id), settings.syncPeriodMs);
+  await svc.queue.addAfter(keys.autoscaler(hpa.id), syncDelay(hpa.id, settings.syncPeriodMs));
+}
+
+/**
+ * The next periodic evaluation: the sync period, less up to 10 % picked from the id, so
+ * autoscalers created together (one manifest of 100) do not all come due in the same instant.
+ */
+export function syncDelay(id: string, syncPeriodMs: number): number {
+  const spread = parseInt(id.replace(/-/g, '').slice(0, 8), 16) % 1000;
+  return Math.round(syncPeriodMs * (1 - spread / 10_000));
 }
 
 function hasStatus(s: unknown): boolean {
