@@ -211,6 +211,10 @@ describe('autoscaling within the pods-per-cluster limit', () => {
     const warning = await store.prisma.event.findFirstOrThrow({ where: { clusterId, reason: 'FailedRescale' } });
     expect(warning).toMatchObject({ eventType: 'Warning', involvedKind: 'HorizontalPodAutoscaler', message: expect.stringMatching(/^New size: 4; reason: external metric jobs\(nil\) above target; error: the cluster would run 6 pods/) });
     expect(await store.prisma.scalingDecision.count({ where: { clusterId } })).toBe(0);
+    // still refused at the next sync: recorded once, not at every sync
+    await c.step(15_000);
+    expect(((await q()).spec as { replicas: number }).replicas).toBe(2);
+    expect(await store.prisma.event.count({ where: { clusterId, reason: 'FailedRescale' } })).toBe(1);
     // once the other Deployment is gone there is room: the next sync scales
     await c.drop('Deployment', 'other');
     await c.step(15_000);

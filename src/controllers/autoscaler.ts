@@ -149,9 +149,12 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
     const conditions = setCondition(out.status.conditions, { type: 'AbleToScale', status: 'False', reason: 'FailedUpdateScale', message: `the HPA controller was unable to update the target scale: ${err.message}` }, now);
     const status: HpaStatus = { ...out.status, desiredReplicas: r.from, lastScaleTime: previous?.lastScaleTime ?? null, conditions };
     const failed: EventInput = { type: 'MODIFIED', eventType: 'Warning', reason: 'FailedRescale', message: `${r.message}; error: ${err.message}`, autoscaler: who, snapshot: snapshot({ fromReplicas: r.from, toReplicas: r.from, proposed: r.proposed, reason: r.reason, limitedBy: r.limitedBy }) };
+    // recorded when the refusal starts or its reason changes, not at every sync while it lasts
+    const was = previous?.conditions.find((c) => c.type === 'AbleToScale');
+    const repeat = was?.reason === 'FailedUpdateScale' && was.message === conditions.find((c) => c.type === 'AbleToScale')!.message;
     written = await svc.db.$transaction(async (tx) => {
       await writeAutoscaler(tx, status, { ...out.memory, scaleUpEvents: old.scaleUpEvents, scaleDownEvents: old.scaleDownEvents });
-      return { records: await appendEvents(tx, hpa.clusterId, [...warnings, failed], at, () => svc.ids.uuid()), decided: false };
+      return { records: await appendEvents(tx, hpa.clusterId, [...warnings, ...(repeat ? [] : [failed])], at, () => svc.ids.uuid()), decided: false };
     });
   }
   await publishEvents(svc.bus, hpa.clusterId, written.records);
