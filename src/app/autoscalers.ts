@@ -14,7 +14,7 @@ import { labelsMatch } from '../core/autoscaler/pods';
 import { validateLoadSpec, type LoadSpec } from '../core/load';
 import { insertCustomSamples, insertPodSamples, type PodSampleRow } from '../adapters/prisma/metrics';
 import { parseQuantityValue, isNegative, toMilliCeil } from '../core/quantity';
-import { ACTIVATION_ANNOTATION } from '../controllers/autoscaler';
+import { ACTIVATION_ANNOTATION } from '../core/autoscaler/reconcile';
 
 type Tx = Prisma.TransactionClient;
 const fail = (field: string[], code: string, message: string): UserError[] => [{ field, code, message }];

@@ -4,14 +4,12 @@ import { keys, publishEvents } from '../app/topics';
 import { writeReplicas } from '../app/workloads';
 import { appendEvents, type EventInput, type EventRecord, type ScalingSnapshot } from '../adapters/prisma/objects';
 import { latestCustomSamples, latestPodSamples } from '../adapters/prisma/metrics';
-import { reconcileAutoscaler, setCondition, type MetricInput, type ScaleTarget } from '../core/autoscaler/reconcile';
+import { ACTIVATION_ANNOTATION, reconcileAutoscaler, setCondition, type MetricInput, type ScaleTarget } from '../core/autoscaler/reconcile';
 import { labelsMatch, podInfoOf, podMetricsOf, type StoredSample } from '../core/autoscaler/pods';
 import { metricTarget, quantityMilli } from '../core/autoscaler/spec';
 import type { AutoscalerMemory, HpaSpec, HpaStatus } from '../core/autoscaler/types';
 import { resourceName } from '../core/names';
 
-/** Annotation: the activation threshold of scale to zero (a quantity; default 0). */
-export const ACTIVATION_ANNOTATION = 'autoscaling.nodeless.io/activation-threshold';
 
 /** Thrown when the autoscaler or its target changed while a decision was being written (the key is retried). */
 class Conflict extends Error {}

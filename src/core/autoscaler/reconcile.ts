@@ -39,6 +39,9 @@ import {
 import { normalizeLegacy, normalizeWithBehavior, recordScaleEvent } from './normalize';
 import { metricDescription, metricTarget, quantityMilli, tolerancesOf } from './spec';
 
+/** Annotation: the activation threshold of scale to zero (a quantity; default 0). */
+export const ACTIVATION_ANNOTATION = 'autoscaling.nodeless.io/activation-threshold';
+
 /** What the caller could fetch for one metric of the spec (same index). */
 export type MetricInput =
   /** Resource, ContainerResource (values already per pod: the sum over containers or the named one) and Pods metrics. */

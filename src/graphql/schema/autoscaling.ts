@@ -15,7 +15,7 @@ import { formatCpuMilli } from '../../core/quantity';
 import { canonicalQuantity } from '../../core/admission/quota';
 import type { Condition } from '../../core/workloads/specs';
 import type { LoadSpec } from '../../core/load';
-import { ACTIVATION_ANNOTATION } from '../../controllers/autoscaler';
+import { ACTIVATION_ANNOTATION } from '../../core/autoscaler/reconcile';
 import { quantityMilli } from '../../core/autoscaler/spec';
 
 // ───────────────────────────── metric values ─────────────────────────────
