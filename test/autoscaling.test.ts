@@ -135,6 +135,25 @@ describe('autoscaling', () => {
     expect(sample).toMatchObject({ cpuMilli: 300, memoryBytes: 200n * 1024n * 1024n, source: 'reported' });
   });
 
+  it('scales on an Object metric reported for the object it describes, and ignores the same metric of another object', async () => {
+    await apply(deployment('front', 1, { cpu: '250m', memory: '512Mi' }));
+    await apply(
+      hpa('front', 'front', '  minReplicas: 1\n  maxReplicas: 10\n  metrics: [{ type: Object, object: { describedObject: { apiVersion: networking.k8s.io/v1, kind: Ingress, name: main-route }, metric: { name: requests-per-second }, target: { type: Value, value: "10" } } }]'),
+    );
+    const report = (name: string, value: string) => reportCustomMetric(svc, accountId, { clusterId, namespace: 'default', name: 'requests-per-second', value, object: { kind: 'Ingress', name } });
+    expect((await report('other-route', '500')).userErrors).toEqual([]);
+    await step(0);
+    expect(await replicasOf('front')).toBe(1);
+    expect(condition(await statusOf('front'), 'ScalingActive')).toMatchObject({ status: 'False', reason: 'FailedGetObjectMetric' });
+    // 30 rps at a target of 10, times the 1 ready pod: 3
+    expect((await report('main-route', '30')).userErrors).toEqual([]);
+    await step(0);
+    expect(await replicasOf('front')).toBe(3);
+    const d = await store.prisma.scalingDecision.findFirstOrThrow({ where: { clusterId, autoscalerName: 'front' } });
+    expect(d.message).toBe('New size: 3; reason: Ingress metric requests-per-second above target');
+    expect(d.metrics).toEqual([{ type: 'Object', object: { describedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', name: 'main-route' }, metric: { name: 'requests-per-second' }, current: { value: '30' } } }]);
+  });
+
   it('refuses bad metric reports, changing nothing', async () => {
     const before = await store.prisma.podMetric.count();
     const bad = await reportPodMetrics(svc, accountId, { clusterId, namespace: 'default', pods: [{ name: 'nope', cpu: 'lots', memory: '-1Mi' }] });
