@@ -65,15 +65,19 @@ describe('autoscaling', () => {
     expect(lastHigh.replicas).toBe(10);
     expect(history.filter((h) => h.t > 245 && h.t < 540).every((h) => h.replicas === 10)).toBe(true);
     expect(at(900)).toBe(2);
-    // every decision is on record, with Kubernetes' event message and the metrics that drove it
-    const decisions = await store.prisma.scalingDecision.findMany({ where: { clusterId, autoscalerName: 'web' }, orderBy: { at: 'asc' } });
+    // every decision is on record with its SuccessfulRescale event (in commit order), Kubernetes' message and the metrics that drove it
+    const rows = await store.prisma.scalingDecision.findMany({ where: { clusterId, autoscalerName: 'web' } });
+    const events = await store.prisma.event.findMany({ where: { clusterId, involvedKind: 'HorizontalPodAutoscaler', reason: 'SuccessfulRescale', involvedName: 'web' }, orderBy: { sequence: 'asc' } });
+    const byId = new Map(rows.map((d) => [d.id, d]));
+    const decisions = events.map((e) => byId.get((e.object as { decisionId: string }).decisionId)!);
+    expect(decisions.every(Boolean)).toBe(true);
+    expect(decisions).toHaveLength(rows.length);
+    expect(events.map((e) => e.message)).toEqual(decisions.map((d) => d.message));
     expect(decisions[0]).toMatchObject({ fromReplicas: 2, toReplicas: 4, message: 'New size: 4; reason: cpu resource utilization (percentage of request) above target' });
     expect((decisions[0].metrics as { resource: { current: { averageUtilization: number } } }[])[0].resource.current.averageUtilization).toBe(100);
     expect(decisions.at(-1)).toMatchObject({ toReplicas: 2, reason: 'All metrics below target' });
     const firstDown = decisions.find((d) => d.toReplicas < d.fromReplicas)!;
     expect((firstDown.at.getTime() - start) / 1000).toBeGreaterThanOrEqual(241 + 300);
-    const events = await store.prisma.event.findMany({ where: { clusterId, involvedKind: 'HorizontalPodAutoscaler', reason: 'SuccessfulRescale' } });
-    expect(events.map((e) => e.message)).toEqual(decisions.map((d) => d.message));
     const status = await statusOf('web');
     expect(status).toMatchObject({ currentReplicas: 2, desiredReplicas: 2 });
     expect(condition(status, 'ScalingActive')).toMatchObject({ status: 'True', reason: 'ValidMetricFound' });
@@ -131,8 +135,10 @@ describe('autoscaling', () => {
     ]);
     expect(await replicasOf('api')).toBe(5);
     expect(condition(await statusOf('api'), 'ScalingLimited')).toMatchObject({ status: 'False', reason: 'DesiredWithinRange' });
-    const sample = await store.prisma.podMetric.findFirstOrThrow({ where: { podId: pods[0].id }, orderBy: { at: 'desc' } });
-    expect(sample).toMatchObject({ cpuMilli: 300, memoryBytes: 200n * 1024n * 1024n, source: 'reported' });
+    const sample = await store.prisma.podMetric.findFirstOrThrow({ where: { podId: pods[0].id, source: 'reported' } });
+    expect(sample).toMatchObject({ cpuMilli: 300, memoryBytes: 200n * 1024n * 1024n });
+    // a pod with real numbers is not sampled idle by the simulated agent after its report
+    expect(await store.prisma.podMetric.count({ where: { podId: pods[0].id, source: 'simulated', at: { gt: sample.at } } })).toBe(0);
   });
 
   it('scales on an Object metric reported for the object it describes, and ignores the same metric of another object', async () => {
@@ -199,8 +205,8 @@ describe('autoscaling', () => {
     expect((await scaleWorkload(svc, accountId, { clusterId, namespace: 'default', kind: 'Deployment', name: 'later', replicas: 9 })).userErrors).toEqual([]);
     await step(15_000);
     // above maxReplicas: back to max at once (metrics unread); later evaluations may take it on down to min (it is idle)
-    const after = await store.prisma.scalingDecision.findMany({ where: { clusterId, autoscalerName: 'later' }, orderBy: { at: 'asc' } });
-    expect(after[1]).toMatchObject({ fromReplicas: 9, toReplicas: 5, message: 'New size: 5; reason: Current number of replicas above Spec.MaxReplicas' });
+    const fromNine = await store.prisma.scalingDecision.findFirstOrThrow({ where: { clusterId, autoscalerName: 'later', fromReplicas: 9 } });
+    expect(fromNine).toMatchObject({ toReplicas: 5, message: 'New size: 5; reason: Current number of replicas above Spec.MaxReplicas' });
     expect(await replicasOf('later')).toBeGreaterThanOrEqual(3);
     expect(await replicasOf('later')).toBeLessThanOrEqual(5);
     expect((await deleteAutoscaler(svc, accountId, { clusterId, namespace: 'default', name: 'later' })).deleted).toBe(true);
