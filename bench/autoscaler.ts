@@ -23,17 +23,16 @@
  *   BENCH_RATE         reports per second in the latency phase (default 25; about 100 saturates the api process on 2 cores, and the figures then measure its queue)
  *   BENCH_CONCURRENCY  worker concurrency (default 8)
  */
-import { randomBytes } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { openStore, parseDatabaseUrl, type Store } from '../src/adapters/prisma/client';
+import { openStore, type Store } from '../src/adapters/prisma/client';
 import { startApp, type App } from '../src/main/app';
 import { topics, type ClusterEventsMessage } from '../src/app/topics';
 import type { ScalingSnapshot } from '../src/adapters/prisma/objects';
 import { parseId } from '../src/graphql/builder';
 import { dropSchema, makeGql, signup, testConfig } from '../test/support/stack';
-import { deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, startWorkerProcess } from './support';
+import { benchTarget, deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, startWorkerProcess } from './support';
 
 const N = int('BENCH_WORKLOADS', 1000, 1);
 const RATE = int('BENCH_RATE', 25, 1);
@@ -77,15 +76,7 @@ spec:
 }
 
 async function main(): Promise<number> {
-  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const tag = randomBytes(5).toString('hex');
-  const schema = `bench_${tag}`;
-  const queueName = `bench_${tag}`;
-  const base = parseDatabaseUrl(databaseUrl);
-  const u = new URL(base.connectionString);
-  u.searchParams.set('schema', schema);
-  const benchDbUrl = u.toString();
+  const { redisUrl, schema, queueName, base, benchDbUrl } = benchTarget();
   const config = testConfig({
     DATABASE_URL: benchDbUrl,
     REDIS_URL: redisUrl,

@@ -28,7 +28,7 @@
  *   BENCH_CPU_PROFILE=file.cpuprofile   CPU-profile this process during the measured window only
  *                      (open in Chrome DevTools); the heaviest functions and packages are printed.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
@@ -37,11 +37,11 @@ import { createClient as createRedis } from 'redis';
 import { createClient as createWs, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openStore, parseDatabaseUrl, type Store } from '../src/adapters/prisma/client';
+import { openStore, type Store } from '../src/adapters/prisma/client';
 import { startApp, type App } from '../src/main/app';
 import { initialPodState } from '../src/core/lifecycle';
 import { dropSchema, makeGql, nginxDeployment, signup, testConfig, type Gql } from '../test/support/stack';
-import { deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, startWorkerProcess } from './support';
+import { benchTarget, deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, startWorkerProcess } from './support';
 
 const N = int('BENCH_PODS', 1000, 1);
 const CONCURRENCY = int('BENCH_CONCURRENCY', int('NODELESS_WORKER_CONCURRENCY', 4, 1), 1);
@@ -395,15 +395,7 @@ async function pgInsertRate(connectionString: string, schema: string, template: 
 }
 
 async function main(): Promise<number> {
-  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-  const tag = randomBytes(5).toString('hex');
-  const schema = `bench_${tag}`;
-  const queueName = `bench_${tag}`;
-  const base = parseDatabaseUrl(databaseUrl);
-  const u = new URL(base.connectionString);
-  u.searchParams.set('schema', schema);
-  const benchDbUrl = u.toString();
+  const { redisUrl, schema, queueName, base, benchDbUrl } = benchTarget();
 
   const config = testConfig({
     DATABASE_URL: benchDbUrl,

@@ -1,6 +1,8 @@
 /** Helpers shared by the benchmarks (environment, statistics, worker processes, clean-up). */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createClient as createRedis } from 'redis';
+import { parseDatabaseUrl } from '../src/adapters/prisma/client';
 import type { Gql } from '../test/support/stack';
 
 /** An integer from the environment (≥ min), or the fallback when unset. */
@@ -69,4 +71,16 @@ export async function deleteRedisKeys(url: string, patterns: string[]): Promise<
     await r.close();
   }
   return n;
+}
+
+/** Where a bench run lives: its own PostgreSQL schema and work-queue name (both removed at the end). */
+export function benchTarget(): { redisUrl: string; schema: string; queueName: string; base: ReturnType<typeof parseDatabaseUrl>; benchDbUrl: string } {
+  const databaseUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+  const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+  const tag = randomBytes(5).toString('hex');
+  const schema = `bench_${tag}`;
+  const base = parseDatabaseUrl(databaseUrl);
+  const u = new URL(base.connectionString);
+  u.searchParams.set('schema', schema);
+  return { redisUrl, schema, queueName: `bench_${tag}`, base, benchDbUrl: u.toString() };
 }

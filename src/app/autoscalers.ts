@@ -2,6 +2,7 @@ import type { Autoscaler, Prisma } from '../generated/prisma/client';
 import type { Services } from './services';
 import type { UserError } from './errors';
 import { findCluster, isUuid } from './clusters';
+import { checkNames } from './workloads';
 import { keys } from './topics';
 import { lockScope } from './limits';
 import { canonicalJson } from '../core/pods';
@@ -79,12 +80,12 @@ export async function autoscalerWritten(svc: Services, a: Autoscaler): Promise<v
   await svc.queue.add(keys.autoscaler(a.id));
 }
 
-function checkNames(namespace: string, name: string, nameField = 'name'): UserError[] {
-  const [badNamespace] = validateDns1123Label(namespace);
-  if (badNamespace) return fail(['namespace'], 'INVALID_NAME', `namespace: Invalid value: ${renderValue(namespace)}: ${badNamespace}`);
-  const [badName] = validateDns1123Subdomain(name);
-  if (badName) return fail([nameField], 'INVALID_NAME', `${nameField}: Invalid value: ${renderValue(name)}: ${badName}`);
-  return [];
+/** Label keys and values of a metric series or an autoscaler, Kubernetes' rules. */
+function checkLabels(labels: Record<string, string>, errors: UserError[]): void {
+  for (const [k, v] of Object.entries(labels)) {
+    for (const e of validateLabelKey(k)) errors.push({ field: ['labels', k], code: 'INVALID_VALUE', message: `labels: Invalid value: ${renderValue(k)}: ${e}` });
+    for (const e of validateLabelValue(v)) errors.push({ field: ['labels', k], code: 'INVALID_VALUE', message: `labels[${k}]: Invalid value: ${renderValue(v)}: ${e}` });
+  }
 }
 
 async function namespaceExists(svc: Services, clusterId: string, namespace: string): Promise<boolean> {
@@ -106,10 +107,7 @@ export async function setAutoscaler(
   const labels = input.labels ?? {};
   const annotations = input.annotations ?? {};
   const errors: UserError[] = [];
-  for (const [k, v] of Object.entries(labels)) {
-    for (const e of validateLabelKey(k)) errors.push({ field: ['labels', k], code: 'INVALID_VALUE', message: `labels: Invalid value: ${renderValue(k)}: ${e}` });
-    for (const e of validateLabelValue(v)) errors.push({ field: ['labels', k], code: 'INVALID_VALUE', message: `labels[${k}]: Invalid value: ${renderValue(v)}: ${e}` });
-  }
+  checkLabels(labels, errors);
   errors.push(...checkAutoscalerAnnotations(annotations, ['annotations']));
   const parsed = parseHpaSpec(input.spec, ['spec']);
   errors.push(...parsed.errors.map((e) => ({ ...e, message: `${formatFieldPath(e.field)}: ${e.message}` })));
@@ -221,7 +219,6 @@ export async function reportPodMetrics(svc: Services, accountId: string, input: 
   await insertPodSamples(svc.db, rows);
   const owners = pods.flatMap((p) => (p.workload ? [p.workload.owner ?? p.workload] : []));
   for (const id of await autoscalersOfWorkloads(svc, cluster.id, owners)) await svc.queue.addUrgent(keys.autoscaler(id));
-  await svc.queue.add(keys.metrics(cluster.id));
   return { accepted: rows.length, userErrors: [] };
 }
 
@@ -240,10 +237,7 @@ export async function reportCustomMetric(
   if (badNamespace) errors.push({ field: ['namespace'], code: 'INVALID_NAME', message: `namespace: Invalid value: ${renderValue(input.namespace)}: ${badNamespace}` });
   checkMetricName(input.name, ['name'], errors);
   const labels = input.labels ?? {};
-  for (const [k, v] of Object.entries(labels)) {
-    for (const e of validateLabelKey(k)) errors.push({ field: ['labels', k], code: 'INVALID_VALUE', message: `labels: Invalid value: ${renderValue(k)}: ${e}` });
-    for (const e of validateLabelValue(v)) errors.push({ field: ['labels', k], code: 'INVALID_VALUE', message: `labels[${k}]: Invalid value: ${renderValue(v)}: ${e}` });
-  }
+  checkLabels(labels, errors);
   if (input.object) {
     if (!/^[A-Z][A-Za-z0-9]{0,62}$/.test(input.object.kind)) errors.push({ field: ['object', 'kind'], code: 'INVALID_VALUE', message: `object.kind: Invalid value: ${renderValue(input.object.kind)}: a Kubernetes kind such as "Ingress" or "Service"` });
     const [badName] = validateDns1123Subdomain(input.object.name);

@@ -97,7 +97,8 @@ export function replicaSetInfo(r: Workload, podCount: number): ReplicaSetInfo {
 type Fail = { field: string[]; code: string; message: string };
 const failWith = (field: string[], code: string, message: string): Fail[] => [{ field, code, message }];
 
-function checkNames(namespace: string, name: string): Fail[] {
+/** The namespace and name of an object addressed by a mutation (DNS-1123 label and subdomain). */
+export function checkNames(namespace: string, name: string): Fail[] {
   const [badNamespace] = validateDns1123Label(namespace);
   if (badNamespace) return failWith(['namespace'], 'INVALID_NAME', `namespace: Invalid value: "${namespace}": ${badNamespace}`);
   const [badName] = validateDns1123Subdomain(name);

@@ -14,6 +14,7 @@
  * Pure.
  */
 import type { HpaSpec, MetricSelector } from './types';
+import { canonicalJson } from '../pods';
 
 export const MAX_INDEXED_LABELS = 6;
 
@@ -29,13 +30,9 @@ export interface MetricRef {
 
 const prefix = (r: MetricRef) => (r.source === 'External' ? `External/${r.name}/` : `Object/${r.object}/${r.name}/`);
 
-function canonical(labels: Record<string, string>): string {
-  return JSON.stringify(Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
-}
-
 function keyOf(ref: MetricRef, selector: MetricSelector | undefined): string {
   if (selector?.matchExpressions?.length) return `${prefix(ref)}?`;
-  return prefix(ref) + canonical(selector?.matchLabels ?? {});
+  return prefix(ref) + canonicalJson(selector?.matchLabels ?? {});
 }
 
 /** The keys an autoscaler is found by. */
@@ -66,7 +63,7 @@ export function reportCandidateKeys(ref: MetricRef, labels: Record<string, strin
     entries.forEach(([k, v], i) => {
       if (mask & (1 << i)) subset[k] = v;
     });
-    keys.push(prefix(ref) + canonical(subset));
+    keys.push(prefix(ref) + canonicalJson(subset));
   }
   return keys;
 }

@@ -10,7 +10,9 @@
  * Pure.
  */
 import { parseQuantityValue, toMilliCeil } from '../quantity';
-import type { PodInfo, PodMetric, PodMetrics, PodPhase } from './types';
+import type { MetricSelector, PodInfo, PodMetric, PodMetrics, PodPhase } from './types';
+import { compileLabelSelector, selectorMatches } from '../scheduler/selectors';
+import type { LabelSelector } from '../scheduler/types';
 
 const MI_MILLI = 1024n * 1024n * 1000n;
 
@@ -92,29 +94,11 @@ export function podMetricsOf(samples: Map<string, StoredSample>, what: { resourc
   return out;
 }
 
-/** Whether a series' labels match a metric selector (matchLabels and matchExpressions). */
-export function labelsMatch(labels: Record<string, string>, selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): boolean {
-  if (!selector) return true;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
-    const value = labels[e.key];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !(e.values ?? []).includes(value)) return false;
-        break;
-      case 'NotIn':
-        if (has && (e.values ?? []).includes(value)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+/**
+ * Whether a series' labels match a metric selector (Kubernetes label-selector semantics, the
+ * scheduler's matcher). A metric without a selector reads every series, where a nil pod selector
+ * selects none: hence the undefined case here.
+ */
+export function labelsMatch(labels: Record<string, string>, selector: MetricSelector | undefined): boolean {
+  return selector === undefined || selectorMatches(compileLabelSelector(selector as LabelSelector), labels);
 }
