@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { autoscalingSettings, type AutoscalingSettings } from './app/autoscalingSettings';
+import { billingSettings, type BillingSettings } from './app/billingSettings';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const ms = z.coerce.number().int().min(0);
@@ -34,6 +35,8 @@ const schema = z.object({
   NODELESS_HPA_CPU_INITIALIZATION_MS: ms.default(300_000),
   NODELESS_HPA_INITIAL_READINESS_DELAY_MS: ms.default(30_000),
   NODELESS_METRICS_INTERVAL_MS: z.coerce.number().int().min(1000).default(5_000),
+  NODELESS_METER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  NODELESS_INVOICE_GRACE_MS: ms.default(3_600_000),
 });
 
 export type RawConfig = z.infer<typeof schema>;
@@ -61,6 +64,7 @@ export interface Config {
   queueName: string;
   kubernetesVersion: string;
   autoscaling: AutoscalingSettings;
+  billing: BillingSettings;
 }
 
 /** Parses the environment (see the configuration table in the README). Throws on bad values. */
@@ -105,5 +109,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       delayOfInitialReadinessStatusMs: c.NODELESS_HPA_INITIAL_READINESS_DELAY_MS,
       metricsIntervalMs: c.NODELESS_METRICS_INTERVAL_MS,
     }),
+    billing: billingSettings({ meterIntervalMs: c.NODELESS_METER_INTERVAL_MS, finalizeGraceMs: c.NODELESS_INVOICE_GRACE_MS }),
   };
 }

@@ -168,6 +168,36 @@ describe('the simulated provider running pods', () => {
     unwatch();
   });
 
+  it('reports the billable period: from the first image pull to the pod\'s termination, the boot free', async () => {
+    const { clock, provider, unwatch } = fleet({ bootLatencyMs: 3000, stopLatencyMs: 2000 });
+    const running = crypto.randomUUID();
+    const finished = crypto.randomUUID();
+    const early = crypto.randomUUID();
+    await provider.createSandboxes([
+      request(clusterId, running, { 'sim.nodeless.dev/pull-ms': '1000' }),
+      request(clusterId, finished, { 'sim.nodeless.dev/run-ms': '5000' }, { restartPolicy: 'Never' }),
+      request(clusterId, early),
+    ]);
+    const billing = async () => (await provider.describeSandboxes([running, finished, early])).map((s) => s.billing);
+    clock.set(T + 2999);
+    expect(await billing()).toEqual([{ from: null, until: null }, { from: null, until: null }, { from: null, until: null }]);
+    await provider.deleteSandboxes([early]); // stopped while booting: never billable
+    clock.set(T + 3000);
+    expect(await billing()).toEqual([{ from: T + 3000, until: null }, { from: T + 3000, until: null }, { from: null, until: null }]);
+    clock.set(T + 10_000);
+    await provider.deleteSandboxes([running]);
+    // the finished pod bills to its exit (8000), not to the release of its sandbox
+    expect(await billing()).toEqual([{ from: T + 3000, until: null }, { from: T + 3000, until: T + 8000 }, { from: null, until: null }]);
+    await provider.deleteSandboxes([finished]);
+    clock.set(T + 12_000);
+    // a stopped pod bills until its sandbox is gone (the stop latency after the stop)
+    expect(await billing()).toEqual([{ from: T + 3000, until: T + 12_000 }, { from: T + 3000, until: T + 8000 }, { from: null, until: null }]);
+    clock.set(T + 3_600_000);
+    expect(await billing()).toEqual([{ from: T + 3000, until: T + 12_000 }, { from: T + 3000, until: T + 8000 }, { from: null, until: null }]);
+    expect((await provider.describeSandboxes([crypto.randomUUID()]))[0].billing).toEqual({ from: null, until: null });
+    unwatch();
+  });
+
   it('freezes a running pod\'s status at the stop time', async () => {
     const { clock, provider, unwatch } = fleet({ stopLatencyMs: 1000 });
     const uid = crypto.randomUUID();

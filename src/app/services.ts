@@ -6,6 +6,7 @@ import type { Fleet, Provider } from '../ports/provider';
 import type { WorkQueue } from '../ports/workqueue';
 import type { Profile } from '../core/scheduler/types';
 import type { AutoscalingSettings } from './autoscalingSettings';
+import type { BillingSettings } from './billingSettings';
 
 /** Limits in the spirit of EKS purchase limits (configurable). */
 export interface Limits {
@@ -47,5 +48,7 @@ export interface Services {
     operatorToken: string;
     /** The HPA controller's flags and the metrics pipeline's timing. */
     autoscaling: AutoscalingSettings;
+    /** The meter's pace and when a month's invoices are finalized. */
+    billing: BillingSettings;
   };
 }

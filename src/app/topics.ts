@@ -5,6 +5,10 @@ import type { EventRecord } from '../adapters/prisma/objects';
 export const topics = {
   clusterEvents: (clusterId: string) => `cluster.${clusterId}.events`,
   clusterStatus: (clusterId: string) => `cluster.${clusterId}.status`,
+  /** The cluster's cost changed (a meter pass): cost tickers refresh. */
+  clusterCost: (clusterId: string) => `cluster.${clusterId}.cost`,
+  /** Budget alerts of an account. */
+  budgetAlerts: (accountId: string) => `account.${accountId}.budget`,
 };
 
 export interface ClusterEventsMessage {
@@ -23,4 +27,8 @@ export const keys = {
   autoscaler: (id: string) => `autoscaler:${id}`,
   /** The simulated provider's metrics agent of a cluster. */
   metrics: (clusterId: string) => `metrics:${clusterId}`,
+  /** The billing meter of a cluster (ledger → hourly usage buckets). */
+  meter: (clusterId: string) => `meter:${clusterId}`,
+  /** Invoice finalization (all accounts). */
+  invoices: () => 'invoices:all',
 };

@@ -4,6 +4,7 @@ import { reconcilePods } from './pods';
 import { reconcileWorkload } from './workload';
 import { reconcileAutoscalerKey } from './autoscaler';
 import { reconcileMetrics } from './metrics';
+import { reconcileInvoices, reconcileMeter } from './meter';
 
 /** Routes a work-queue key (`kind:id`) to its controller. */
 export function makeReconciler(svc: Services): (key: string) => Promise<void> {
@@ -22,6 +23,10 @@ export function makeReconciler(svc: Services): (key: string) => Promise<void> {
         return reconcileAutoscalerKey(svc, id);
       case 'metrics':
         return reconcileMetrics(svc, id);
+      case 'meter':
+        return reconcileMeter(svc, id);
+      case 'invoices':
+        return reconcileInvoices(svc);
       default:
         throw new Error(`unknown work key ${key}`);
     }

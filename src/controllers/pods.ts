@@ -6,6 +6,8 @@ import { deleted, scheduled, unschedulable, type Transition } from '../core/life
 import { assume, backoffMs, forget, nominate, nominatePlaced, scheduleOne, Snapshot, type HostInfo, type PlacedPod, type PlacementOption } from '../core/scheduler';
 import { requiredAntiAffinityOf, schedulingPodOf } from '../core/podScheduling';
 import { hostInfo, lockHosts, regionHosts } from '../adapters/prisma/hosts';
+import { ledgerChange, recordBillable, type LedgerCluster, type LedgerEntry } from '../adapters/prisma/ledger';
+import { regionCurrency } from '../app/billing';
 import { terminatePods } from '../app/cascade';
 import { wakeClustersWaitingForCapacity } from '../app/fleet';
 import { observedTransition } from '../core/podstatus';
@@ -22,6 +24,10 @@ export const NOTIFICATION_GRACE_MS = 1000;
 interface Pass {
   svc: Services;
   clusterId: string;
+  /** The cluster as the billing ledger records it. */
+  ledger: LedgerCluster;
+  /** Billable periods were recorded: the cluster's meter runs next. */
+  metered: boolean;
   /** Host capacity was given back (a pod finished or went): unschedulable pods in the region may fit now. */
   freed: boolean;
   touchedWorkloads: Set<string>;
@@ -47,9 +53,10 @@ interface Pass {
  * rethrown at the end so the key is retried with backoff.
  */
 export async function reconcilePods(svc: Services, clusterId: string): Promise<void> {
-  const cluster = await svc.db.cluster.findUnique({ where: { id: clusterId }, select: { id: true, region: true, accountId: true } });
+  const cluster = await svc.db.cluster.findUnique({ where: { id: clusterId }, select: { id: true, name: true, region: true, accountId: true } });
   if (!cluster) return;
-  const pass: Pass = { svc, clusterId, touchedWorkloads: new Set(), again: false, wakeAt: null, retryAt: null, freed: false };
+  const ledger: LedgerCluster = { ...cluster, currency: regionCurrency(svc, cluster.region) };
+  const pass: Pass = { svc, clusterId, ledger, metered: false, touchedWorkloads: new Set(), again: false, wakeAt: null, retryAt: null, freed: false };
   const failures: unknown[] = [];
   for (const step of [stopAndDelete, observe, () => schedule(pass, cluster.region), () => launch(pass, cluster.accountId, cluster.region)]) {
     try {
@@ -59,6 +66,7 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
     }
   }
   for (const w of pass.touchedWorkloads) await svc.queue.add(keys.workload(w));
+  if (pass.metered) await svc.queue.add(keys.meter(clusterId));
   if (pass.freed) await wakeClustersWaitingForCapacity(svc, cluster.region, clusterId);
   if (pass.again) await svc.queue.add(keys.pods(clusterId));
   // The provider's notification normally wakes this loop when a sandbox changes; this timed
@@ -97,19 +105,29 @@ async function stopAndDelete(pass: Pass): Promise<void> {
     const uids = dying.map((p) => p.uid);
     await svc.provider.deleteSandboxes(uids);
     const states = await svc.provider.describeSandboxes(uids);
+    const billing = new Map<string, LedgerEntry>();
+    const now = new Date(svc.clock.now());
     const gone = dying.filter((p, i) => {
-      if (states[i].phase === 'Gone') return true;
-      later(pass, states[i].nextChangeAt);
-      return false;
+      if (states[i].phase !== 'Gone') {
+        later(pass, states[i].nextChangeAt);
+        return false;
+      }
+      // the pod's billable period ends when its sandbox is gone (or ended before: a finish)
+      const b = states[i].billing;
+      const from = p.billingFrom ?? (b.from === null ? null : new Date(b.from));
+      if (from) billing.set(p.id, { pod: p, from, until: p.billingUntil ?? (b.until === null ? now : new Date(b.until)) });
+      return true;
     });
     if (gone.length === 0) continue;
-    const now = new Date(svc.clock.now());
     const records = await svc.db.$transaction(async (tx) => {
       const removed = await deletePods(tx, gone);
       if (removed.length < gone.length) pass.again = true;
       for (const p of removed) if (p.workloadId) pass.touchedWorkloads.add(p.workloadId);
       if (removed.some((p) => p.allocated)) pass.freed = true;
-      return appendEvents(tx, clusterId, removed.map((p) => deleted(p)), now, () => svc.ids.uuid());
+      const ended = removed.flatMap((p) => (billing.has(p.id) ? [billing.get(p.id)!] : []));
+      if ((await recordBillable(tx, pass.ledger, ended)) > 0) pass.metered = true;
+      const events = removed.map((p) => ({ ...deleted(p), ...(billing.has(p.id) ? { at: billing.get(p.id)!.until!.getTime() } : {}) }));
+      return appendEvents(tx, clusterId, events, now, () => svc.ids.uuid());
     });
     await publishEvents(svc.bus, clusterId, records);
   }
@@ -133,7 +151,7 @@ async function observe(pass: Pass): Promise<void> {
     if (finished.some((p) => p.allocated)) pass.freed = true;
     if (finished.length > 0) await svc.provider.deleteSandboxes(finished.map((p) => p.uid));
     const changed = new Set(observations.filter((o) => o.changed).map((o) => o.pod.id));
-    await commit(pass, observations.flatMap((o) => o.events.map((e) => ({ ...e, pod: o.pod }))), observations.map((o) => o.pod), changed);
+    await commit(pass, observations.flatMap((o) => o.events.map((e) => ({ ...e, pod: o.pod }))), observations.map((o) => o.pod), changed, due);
   }
   // sleep until the next sandbox is due, those just observed included (the provider's
   // notification usually comes first)
@@ -377,16 +395,17 @@ async function launch(pass: Pass, accountId: string, regionName: string): Promis
       });
       if (released.length > 0) await svc.provider.deleteSandboxes(released);
     }
-    await commit(pass, events, pods, changed);
+    await commit(pass, events, pods, changed, bound);
     for (const p of pods) later(pass, p.nextCheckAt?.getTime() ?? null);
   }
 }
 
 /**
- * Writes pods (resourceVersion-guarded) with their events in one transaction, then publishes.
- * A pod another writer changed first is skipped (with its events) and the loop runs again.
+ * Writes pods (resourceVersion-guarded) with their events and the billable periods they reveal
+ * (compared with `before`, the rows as read) in one transaction, then publishes. A pod another
+ * writer changed first is skipped (with its events and billing) and the loop runs again.
  */
-async function commit(pass: Pass, events: (Transition<Pod> & { eventType?: 'Normal' | 'Warning' })[], pods: Pod[], touch?: Set<string>): Promise<void> {
+async function commit(pass: Pass, events: (Transition<Pod> & { eventType?: 'Normal' | 'Warning'; at?: number })[], pods: Pod[], touch: Set<string>, before: Pod[]): Promise<void> {
   if (pods.length === 0) return;
   const { svc, clusterId } = pass;
   const now = new Date(svc.clock.now());
@@ -404,7 +423,13 @@ async function commit(pass: Pass, events: (Transition<Pod> & { eventType?: 'Norm
       out.push({ ...e, pod: final.has(e.pod) ? pod : { ...e.pod, resourceVersion: pod.resourceVersion } });
     }
     // the owner's controller cares about phase, readiness and restarts (not about scheduling)
-    for (const p of written) if (p.workloadId && touch?.has(p.id)) pass.touchedWorkloads.add(p.workloadId);
+    for (const p of written) if (p.workloadId && touch.has(p.id)) pass.touchedWorkloads.add(p.workloadId);
+    const read = new Map(before.map((p) => [p.id, p]));
+    const billing = written.flatMap((p) => {
+      const e = ledgerChange(read.get(p.id) ?? p, p);
+      return e ? [e] : [];
+    });
+    if ((await recordBillable(tx, pass.ledger, billing)) > 0) pass.metered = true;
     return appendEvents(tx, clusterId, out, now, () => svc.ids.uuid());
   });
   await publishEvents(svc.bus, clusterId, records);

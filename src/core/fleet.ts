@@ -43,6 +43,8 @@ export interface Zone {
 
 export interface Region {
   name: string;
+  /** The currency the region bills in (its price catalog's): CNY or USD. */
+  currency: string;
   zones: Zone[];
 }
 

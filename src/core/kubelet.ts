@@ -328,3 +328,16 @@ export function goneAt(b: SandboxBehaviour, createdAt: number, stoppedAt: number
   const end = tl.runEnd(k);
   return end === null || stoppedAt < end ? stoppedAt + Math.min(b.stopMs, b.gracePeriodMs) : stoppedAt;
 }
+
+/**
+ * The billable period of a sandbox as its provider records it: from the start of the first image
+ * pull (the boot before it is free) to the pod's termination, i.e. its containers finishing
+ * (Succeeded / Failed) or, after a stop, the sandbox being gone. A sandbox stopped before its pull
+ * started never bills. `observed` is observe(b, createdAt, at, stoppedAt).
+ */
+export function billingPeriod(b: SandboxBehaviour, createdAt: number, at: number, stoppedAt: number | null, goneAt: number | null, observed: ObservedPod): { from: number | null; until: number | null } {
+  const pullStart = createdAt + b.bootMs;
+  if (pullStart > at || (stoppedAt !== null && pullStart > stoppedAt)) return { from: null, until: null };
+  if (observed.finishedAt !== null) return { from: pullStart, until: observed.finishedAt };
+  return { from: pullStart, until: goneAt !== null && goneAt <= at ? goneAt : null };
+}

@@ -62,6 +62,7 @@ export async function buildRuntime(config: Config, overrides: Overrides = {}): P
       scheduler,
       operatorToken: config.operatorToken ?? `op_${randomBytes(24).toString('base64url')}`,
       autoscaling: config.autoscaling,
+      billing: config.billing,
     },
   };
   return {

@@ -57,6 +57,18 @@ export interface SandboxState {
   pod: ObservedPod | null;
   /** The agent's events, when asked for (describeSandboxes' eventsAfter), else []. */
   events: KubeletEvent[];
+  /**
+   * The provider's billing record of the sandbox (epoch ms): `from` is when the first image pull
+   * started (null: not yet, or stopped before it: nothing billable), `until` when the pod
+   * terminated (its containers finished, or the sandbox was gone after a stop; null: still
+   * billing). Final once set: later reads report the same instants.
+   */
+  billing: SandboxBilling;
+}
+
+export interface SandboxBilling {
+  from: number | null;
+  until: number | null;
 }
 
 /** A sandbox or its pod changed (pushed by the provider); `phase` is the sandbox's phase then. */

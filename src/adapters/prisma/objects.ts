@@ -2,8 +2,8 @@ import type { Db } from './client';
 import type { Pod, Prisma } from '../../generated/prisma/client';
 import type { WatchType } from '../../core/lifecycle';
 
-const EVENT_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', sequence: 'int', type: 'text', eventType: 'text', involvedKind: 'text', involvedName: 'text', involvedUid: 'uuid', namespace: 'text', reason: 'text', message: 'text', object: 'jsonb', createdAt: 'timestamptz' };
-export const POD_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', namespace: 'text', name: 'text', uid: 'uuid', workloadId: 'uuid', ownerKind: 'text', ownerName: 'text', templateHash: 'text', labels: 'jsonb', annotations: 'jsonb', spec: 'jsonb', phase: 'text', status: 'text', reason: 'text', message: 'text', billedCpuMilli: 'int', billedMemoryMi: 'int', zone: 'text', hostId: 'text', sandboxId: 'text', createdAt: 'timestamptz', scheduledAt: 'timestamptz', startedAt: 'timestamptz', deletionTimestamp: 'timestamptz', ready: 'boolean', readyAt: 'timestamptz', restartCount: 'int', containerStatuses: 'jsonb', finishedAt: 'timestamptz', index: 'int', nextCheckAt: 'timestamptz', syncedAt: 'timestamptz', resourceVersion: 'int', priority: 'int', preemptionPolicy: 'text', spot: 'boolean', cpuType: 'text', gpuModel: 'text', gpuMilli: 'int', allocated: 'boolean', schedulingAttempts: 'int', nextScheduleAt: 'timestamptz', nominatedHost: 'text', requestCpuMilli: 'int', requestMemoryBytes: 'bigint', limitCpuMilli: 'int', limitMemoryBytes: 'bigint' };
+const EVENT_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', sequence: 'int', type: 'text', eventType: 'text', involvedKind: 'text', involvedName: 'text', involvedUid: 'uuid', namespace: 'text', reason: 'text', message: 'text', object: 'jsonb', createdAt: 'timestamptz', eventTime: 'timestamptz' };
+export const POD_COLUMNS: Record<string, string> = { id: 'uuid', clusterId: 'uuid', namespace: 'text', name: 'text', uid: 'uuid', workloadId: 'uuid', ownerKind: 'text', ownerName: 'text', templateHash: 'text', labels: 'jsonb', annotations: 'jsonb', spec: 'jsonb', phase: 'text', status: 'text', reason: 'text', message: 'text', billedCpuMilli: 'int', billedMemoryMi: 'int', zone: 'text', hostId: 'text', sandboxId: 'text', createdAt: 'timestamptz', scheduledAt: 'timestamptz', startedAt: 'timestamptz', deletionTimestamp: 'timestamptz', ready: 'boolean', readyAt: 'timestamptz', restartCount: 'int', containerStatuses: 'jsonb', finishedAt: 'timestamptz', index: 'int', nextCheckAt: 'timestamptz', syncedAt: 'timestamptz', resourceVersion: 'int', priority: 'int', preemptionPolicy: 'text', spot: 'boolean', cpuType: 'text', gpuModel: 'text', gpuMilli: 'int', allocated: 'boolean', schedulingAttempts: 'int', nextScheduleAt: 'timestamptz', nominatedHost: 'text', requestCpuMilli: 'int', requestMemoryBytes: 'bigint', limitCpuMilli: 'int', limitMemoryBytes: 'bigint', billingFrom: 'timestamptz', billingUntil: 'timestamptz' };
 /** Pod columns returned by bulk writes: everything but the heavy JSON (spec, annotations, container statuses). */
 const RETURNED = Object.keys(POD_COLUMNS)
   .filter((c) => c !== 'spec' && c !== 'annotations' && c !== 'containerStatuses' && c !== 'requestMemoryBytes' && c !== 'limitMemoryBytes')
@@ -87,6 +87,8 @@ export interface EventRecord {
   /** A PodSnapshot when involvedKind is Pod, a ScalingSnapshot for a HorizontalPodAutoscaler, else a WorkloadSnapshot. */
   object: PodSnapshot | WorkloadSnapshot | ScalingSnapshot;
   createdAt: string;
+  /** When it happened by its source's clock (a sandbox agent's event, a pod's exit or end), when that differs from createdAt. */
+  eventTime?: string;
 }
 
 /** An event about a pod … */
@@ -96,6 +98,8 @@ export interface PodEventInput {
   reason: string;
   message: string;
   pod: Pod;
+  /** When it happened (epoch ms) by the source's clock; absent: when recorded. */
+  at?: number;
 }
 /** … or about a workload. */
 export interface WorkloadEventInput {
@@ -189,7 +193,7 @@ export async function appendEvents(tx: Tx, clusterId: string, inputs: EventInput
   const first = Number(rows[0].eventSeq) - inputs.length + 1;
   const records: EventRecord[] = inputs.map((e, i) => {
     const base = { id: uuid(), clusterId, sequence: first + i, type: e.type, eventType: e.eventType ?? 'Normal', reason: e.reason, message: e.message, createdAt: now.toISOString() };
-    if ('pod' in e) return { ...base, involvedKind: 'Pod', involvedName: e.pod.name, involvedUid: e.pod.uid, namespace: e.pod.namespace, object: podSnapshot(e.pod) };
+    if ('pod' in e) return { ...base, involvedKind: 'Pod', involvedName: e.pod.name, involvedUid: e.pod.uid, namespace: e.pod.namespace, object: podSnapshot(e.pod), ...(e.at !== undefined ? { eventTime: new Date(e.at).toISOString() } : {}) };
     if ('autoscaler' in e) return { ...base, involvedKind: 'HorizontalPodAutoscaler', involvedName: e.autoscaler.name, involvedUid: e.autoscaler.uid, namespace: e.autoscaler.namespace, object: e.snapshot };
     const w = e.workload;
     return { ...base, involvedKind: w.kind, involvedName: w.name, involvedUid: w.uid, namespace: w.namespace, object: workloadSnapshot(w) };
@@ -199,7 +203,7 @@ export async function appendEvents(tx: Tx, clusterId: string, inputs: EventInput
 }
 
 /** Columns a controller may change on a pod (besides the resourceVersion it bumps). */
-const MUTABLE = ['phase', 'status', 'reason', 'message', 'zone', 'hostId', 'sandboxId', 'scheduledAt', 'startedAt', 'deletionTimestamp', 'ready', 'readyAt', 'restartCount', 'finishedAt', 'nextCheckAt', 'syncedAt', 'billedCpuMilli', 'billedMemoryMi', 'cpuType', 'gpuModel', 'gpuMilli', 'allocated', 'schedulingAttempts', 'nextScheduleAt', 'nominatedHost'] as const;
+const MUTABLE = ['phase', 'status', 'reason', 'message', 'zone', 'hostId', 'sandboxId', 'scheduledAt', 'startedAt', 'deletionTimestamp', 'ready', 'readyAt', 'restartCount', 'finishedAt', 'nextCheckAt', 'syncedAt', 'billedCpuMilli', 'billedMemoryMi', 'cpuType', 'gpuModel', 'gpuMilli', 'allocated', 'schedulingAttempts', 'nextScheduleAt', 'nominatedHost', 'billingFrom', 'billingUntil'] as const;
 const COLUMN_TYPES: Record<(typeof MUTABLE)[number], string> = {
   phase: 'text',
   status: 'text',
@@ -226,6 +230,8 @@ const COLUMN_TYPES: Record<(typeof MUTABLE)[number], string> = {
   schedulingAttempts: 'int',
   nextScheduleAt: 'timestamptz',
   nominatedHost: 'text',
+  billingFrom: 'timestamptz',
+  billingUntil: 'timestamptz',
 };
 
 /**
@@ -287,6 +293,8 @@ function normalisePodRow(r: Pod): Pod {
     nextCheckAt: d(r.nextCheckAt),
     syncedAt: d(r.syncedAt),
     nextScheduleAt: d(r.nextScheduleAt),
+    billingFrom: d(r.billingFrom),
+    billingUntil: d(r.billingUntil),
     gpuMilli: Number(r.gpuMilli ?? 0),
     priority: Number(r.priority ?? 0),
     schedulingAttempts: Number(r.schedulingAttempts ?? 0),

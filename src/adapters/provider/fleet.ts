@@ -62,6 +62,7 @@ const fleetSchema = z
         z
           .object({
             name,
+            currency: z.enum(['CNY', 'USD']).default('CNY'),
             hostGroups: z.array(group).optional(),
             zones: z.array(z.object({ name, hostGroups: z.array(group).optional() }).strict()).min(1),
           })
@@ -74,6 +75,7 @@ const fleetSchema = z
   .transform((f, ctx): Fleet => {
     const regions = f.regions.map((r) => ({
       name: r.name,
+      currency: r.currency,
       zones: r.zones.map((zn) => {
         const hostGroups = zn.hostGroups ?? r.hostGroups;
         if (!hostGroups) ctx.addIssue({ code: 'custom', message: `zone ${zn.name} has no hostGroups (and region ${r.name} none to inherit)` });

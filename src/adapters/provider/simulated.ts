@@ -2,7 +2,7 @@ import type { Db } from '../prisma/client';
 import { insertRows } from '../prisma/objects';
 import type { Clock } from '../../ports/clock';
 import type { Provider, SandboxChange, SandboxPhase, SandboxRequest, SandboxState } from '../../ports/provider';
-import { eventsBetween, goneAt, observe, type SandboxBehaviour } from '../../core/kubelet';
+import { billingPeriod, eventsBetween, goneAt, observe, type SandboxBehaviour } from '../../core/kubelet';
 import { parseSimAnnotations } from '../../core/simulation';
 
 const SANDBOX_COLUMNS: Record<string, string> = { id: 'text', clusterId: 'uuid', region: 'text', zone: 'text', hostId: 'text', podUid: 'uuid', cpuMilli: 'int', memoryMi: 'int', createdAt: 'timestamptz', readyAt: 'timestamptz', stopMs: 'int', deleteAt: 'timestamptz', goneAt: 'timestamptz', behaviour: 'jsonb' };
@@ -132,10 +132,11 @@ function evaluate(s: Sandbox, at: number, eventsAfter: number | null = null): Sa
   const nextChangeAt = next === null ? pod.nextChangeAt : pod.nextChangeAt === null ? next : Math.min(next, pod.nextChangeAt);
   const upTo = s.deleteAt === null ? at : Math.min(at, s.deleteAt);
   const events = eventsAfter === null ? [] : eventsBetween(s.behaviour, s.createdAt, eventsAfter, upTo, s.pod);
-  return { id: s.id, zone: s.zone, hostId: s.hostId, phase, nextChangeAt, pod, events };
+  const billing = billingPeriod(s.behaviour, s.createdAt, at, s.deleteAt, s.goneAt, pod);
+  return { id: s.id, zone: s.zone, hostId: s.hostId, phase, nextChangeAt, pod, events, billing };
 }
 
-const unknownSandbox = (podUid: string): SandboxState => ({ id: `sbx-${podUid}`, zone: null, hostId: null, phase: 'Gone', nextChangeAt: null, pod: null, events: [] });
+const unknownSandbox = (podUid: string): SandboxState => ({ id: `sbx-${podUid}`, zone: null, hostId: null, phase: 'Gone', nextChangeAt: null, pod: null, events: [], billing: { from: null, until: null } });
 
 /**
  * A simulated provider fleet. Its state is a table (SimSandbox) so that every worker process
