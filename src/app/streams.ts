@@ -22,7 +22,8 @@ export const STREAM_LIVE_MAX = 5000;
 export const STREAM_CATCHUP_MS = 5000;
 
 export function eventRecord(e: Event): EventRecord {
-  return { ...e, type: e.type as EventRecord['type'], object: e.object as unknown as EventRecord['object'], createdAt: e.createdAt.toISOString() };
+  const { eventTime, ...rest } = e;
+  return { ...rest, type: e.type as EventRecord['type'], object: e.object as unknown as EventRecord['object'], createdAt: e.createdAt.toISOString(), ...(eventTime ? { eventTime: eventTime.toISOString() } : {}) };
 }
 
 /**

@@ -104,14 +104,17 @@ export interface MeterResult {
 export async function meterRows(tx: Tx, rows: LedgerRow[], now: number, versions: PriceVersion[], finalizedEndMs: number): Promise<MeterResult> {
   const result: MeterResult = { metered: 0, settled: 0, deltas: new Map() };
   const plans = rows.flatMap((r) => {
-    const plan = meterPlan({ from: r.from.getTime(), until: r.until?.getTime() ?? null, meteredUntil: r.meteredUntil?.getTime() ?? null }, now);
+    const until = r.until?.getTime() ?? null;
+    const plan = meterPlan({ from: r.from.getTime(), until, meteredUntil: r.meteredUntil?.getTime() ?? null }, now);
+    // an end at exactly where a running pod was last metered: its buckets are complete already
+    if (!plan && until !== null) return [{ row: r, plan: { fromHour: Infinity, buckets: [], meteredUntil: until, final: true } }];
     return plan ? [{ row: r, plan }] : [];
   });
   if (plans.length === 0) return result;
   const old = await tx.$queryRawUnsafe<{ podUid: string; hour: Date; seconds: number; costNano: bigint }[]>(
     `SELECT u."podUid", u."hour", u."seconds", u."costNano" FROM "UsageRecord" u
      JOIN jsonb_to_recordset($1::jsonb) AS v("podUid" uuid, "fromHour" timestamptz) ON u."podUid" = v."podUid" AND u."hour" >= v."fromHour"`,
-    JSON.stringify(plans.map(({ row, plan }) => ({ podUid: row.podUid, fromHour: new Date(plan.fromHour).toISOString() }))),
+    JSON.stringify(plans.filter(({ plan }) => Number.isFinite(plan.fromHour)).map(({ row, plan }) => ({ podUid: row.podUid, fromHour: new Date(plan.fromHour).toISOString() }))),
   );
   const oldBy = new Map<string, { seconds: number; costNano: bigint }>();
   for (const o of old) oldBy.set(`${o.podUid}|${d(o.hour)!.getTime()}`, { seconds: Number(o.seconds), costNano: BigInt(o.costNano) });
@@ -191,6 +194,9 @@ export async function ensureDrafts(tx: Tx, accountId: string, currency: string, 
   );
 }
 
+/** The end of the last version's range (a date PostgreSQL can hold). */
+const FAR_FUTURE = Date.UTC(9999, 11, 31);
+
 /** Version ranges for SQL: [effectiveFrom, next version's effectiveFrom) per region. */
 function versionRanges(versions: PriceVersion[]): { region: string; id: string; lo: string; hi: string }[] {
   const byRegion = new Map<string, PriceVersion[]>();
@@ -198,7 +204,7 @@ function versionRanges(versions: PriceVersion[]): { region: string; id: string; 
   const out: { region: string; id: string; lo: string; hi: string }[] = [];
   for (const [region, list] of byRegion) {
     const sorted = [...list].sort((a, b) => a.effectiveFrom - b.effectiveFrom);
-    sorted.forEach((v, i) => out.push({ region, id: v.id, lo: new Date(v.effectiveFrom).toISOString(), hi: new Date(i + 1 < sorted.length ? sorted[i + 1].effectiveFrom : 8.64e15).toISOString() }));
+    sorted.forEach((v, i) => out.push({ region, id: v.id, lo: new Date(v.effectiveFrom).toISOString(), hi: new Date(i + 1 < sorted.length ? sorted[i + 1].effectiveFrom : FAR_FUTURE).toISOString() }));
   }
   return out;
 }

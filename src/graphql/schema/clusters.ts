@@ -33,6 +33,7 @@ export const EventRef = builder.objectRef<Event>('Event').implement({
     involvedName: t.exposeString('involvedName'),
     namespace: t.exposeString('namespace'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    eventTime: t.field({ type: 'DateTime', description: "When it happened by its source's clock (a sandbox agent's event, a pod's exit, the end of a deleted pod's sandbox); otherwise when it was recorded.", resolve: (e) => e.eventTime ?? e.createdAt }),
   }),
 });
 

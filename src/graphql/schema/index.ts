@@ -9,6 +9,7 @@ import './streams';
 import './fleet';
 import './policies';
 import './autoscaling';
+import './billing';
 
 export const schema = builder.toSchema();
 

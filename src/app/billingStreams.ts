@@ -1,0 +1,75 @@
+import type { Services } from './services';
+import { Channel } from './channel';
+import { requireCluster } from './clusters';
+import { STREAM_CATCHUP_MS } from './streams';
+import { topics } from './topics';
+import { costTick, type BudgetAlertRecord, type CostTick } from './billing';
+
+/**
+ * A cluster's running cost this month: now, then on every meter pass of the cluster (a pod
+ * started or stopped billing, or the periodic pass), and every STREAM_CATCHUP_MS when the
+ * running pods changed (an announcement can be lost). Clients extrapolate between ticks with
+ * the burn rate.
+ */
+export async function costTickerStream(svc: Services, accountId: string, clusterId: string): Promise<AsyncIterableIterator<CostTick>> {
+  const cluster = await requireCluster(svc, accountId, clusterId);
+  const out = new Channel<CostTick>();
+  let last: CostTick | null = null;
+  const send = async (always: boolean) => {
+    const t = await costTick(svc, clusterId, cluster.region);
+    const moved = !last || last.runningPods !== t.runningPods || last.burnRateNanoPerHour !== t.burnRateNanoPerHour || last.month !== t.month;
+    if (always || moved) {
+      last = t;
+      out.push(t);
+    }
+  };
+  let chain = Promise.resolve();
+  const refresh = (always: boolean) => {
+    chain = chain.then(() => send(always)).catch((err) => out.fail(err));
+  };
+  const unsubscribe = await svc.bus.subscribe(topics.clusterCost(clusterId), () => refresh(true));
+  out.onClose(unsubscribe);
+  let cancelTick = () => {};
+  const tick = () => {
+    if (out.isClosed) return;
+    cancelTick = svc.clock.setTimeout(() => {
+      refresh(false);
+      tick();
+    }, STREAM_CATCHUP_MS);
+  };
+  out.onClose(() => cancelTick());
+  refresh(true);
+  tick();
+  return out;
+}
+
+/**
+ * Budget alerts of the account (or of one of its clusters' budgets) as they happen; with
+ * `since`, first the stored alerts recorded after it (no duplicate at the seam).
+ */
+export async function budgetAlertStream(svc: Services, accountId: string, opts: { clusterId: string | null; since: Date | null }): Promise<AsyncIterableIterator<BudgetAlertRecord>> {
+  if (opts.clusterId) await requireCluster(svc, accountId, opts.clusterId);
+  const out = new Channel<BudgetAlertRecord>();
+  const seen = new Set<string>();
+  const wanted = (a: BudgetAlertRecord) => !opts.clusterId || a.clusterId === opts.clusterId;
+  let replaying = opts.since !== null;
+  const held: BudgetAlertRecord[] = [];
+  const emit = (a: BudgetAlertRecord) => {
+    if (seen.has(a.id) || !wanted(a)) return;
+    seen.add(a.id);
+    out.push(a);
+  };
+  const unsubscribe = await svc.bus.subscribe(topics.budgetAlerts(accountId), (m) => {
+    const a = m as BudgetAlertRecord;
+    if (replaying) held.push(a);
+    else emit(a);
+  });
+  out.onClose(unsubscribe);
+  if (opts.since) {
+    const rows = await svc.db.budgetAlert.findMany({ where: { accountId, createdAt: { gt: opts.since }, ...(opts.clusterId ? { clusterId: opts.clusterId } : {}) }, orderBy: [{ createdAt: 'asc' }, { threshold: 'asc' }], take: 1000 });
+    for (const r of rows) emit({ ...r, spentNano: r.spentNano.toString(), budgetMicro: r.budgetMicro.toString(), createdAt: r.createdAt.toISOString() });
+    replaying = false;
+    for (const a of held.splice(0)) emit(a);
+  }
+  return out;
+}
