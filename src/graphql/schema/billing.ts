@@ -94,6 +94,9 @@ const DiscountRef = builder.objectRef<PriceItems['discounts'][number]>('SpecDisc
   }),
 });
 
+/** A price map's entries in name order: the order a catalog was written in is not kept (a stored one comes back in jsonb's key order). */
+const byName = <V>(o: Record<string, V>): [string, V][] => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
 const PriceVersionRef = builder.objectRef<PriceVersion>('PriceVersion').implement({
   description: 'A version of a region’s price catalog. It applies from effectiveFrom until the next version; past usage keeps the prices it was metered at.',
   fields: (t) => ({
@@ -101,9 +104,9 @@ const PriceVersionRef = builder.objectRef<PriceVersion>('PriceVersion').implemen
     region: t.exposeString('region'),
     currency: t.exposeString('currency'),
     effectiveFrom: t.field({ type: 'DateTime', resolve: (v) => new Date(v.effectiveFrom) }),
-    cpu: t.field({ type: [UnitPriceRef], description: 'CPU pods’ CPU per core-second, by CPU type.', resolve: (v) => Object.entries(v.items.cpu).map(([name, nano]) => ({ name, nano })) }),
-    memory: t.field({ type: [UnitPriceRef], description: 'CPU pods’ memory per GiB-second, by CPU type.', resolve: (v) => Object.entries(v.items.memory).map(([name, nano]) => ({ name, nano })) }),
-    gpu: t.field({ type: [GpuPriceRef], resolve: (v) => Object.entries(v.items.gpu).map(([model, p]) => ({ model, ...p })) }),
+    cpu: t.field({ type: [UnitPriceRef], description: 'CPU pods’ CPU per core-second, by CPU type (in name order).', resolve: (v) => byName(v.items.cpu).map(([name, nano]) => ({ name, nano })) }),
+    memory: t.field({ type: [UnitPriceRef], description: 'CPU pods’ memory per GiB-second, by CPU type (in name order).', resolve: (v) => byName(v.items.memory).map(([name, nano]) => ({ name, nano })) }),
+    gpu: t.field({ type: [GpuPriceRef], description: 'By GPU model (in name order).', resolve: (v) => byName(v.items.gpu).map(([model, p]) => ({ model, ...p })) }),
     spotPercent: t.string({ description: 'Spot pods bill CPU, memory and GPU at this share of the pay-as-you-go price.', resolve: (v) => ratePercent(v.items.spotRateBp) }),
     discounts: t.field({ type: [DiscountRef], resolve: (v) => v.items.discounts }),
   }),
