@@ -171,12 +171,13 @@ describe('billing over GraphQL', () => {
     expect(theirs.data.priceQuote).toEqual({ quote: null, userErrors: [expect.objectContaining({ field: ['clusterId'], code: 'NOT_FOUND' })] });
   });
 
-  // BUG (src/app/billing.ts, priceQuote): sizePod's error fields are already rooted at the pod
-  // template (['spec', 'containers', …] or ['metadata', 'annotations', …]), and priceQuote prefixes
-  // ['template', 'spec'], so a bad CPU request is reported at
-  // template.spec.spec.containers.0.resources.requests.cpu and a bad annotation at
-  // template.spec.metadata.annotations.…; the prefix should be ['template'] alone.
-  it.todo('reports a bad quantity in a quoted template at template.spec.containers.0.resources.requests.cpu, and a bad annotation at template.metadata.annotations.<key>');
+  it('reports a bad quantity in a quoted template at its field path, and a bad sizing annotation under metadata.annotations', async () => {
+    const bad = await gql(QUOTE, { t: template({ cpu: 'lots', memory: '8Gi' }), r: 'ap-guangzhou' });
+    expect(bad.data.priceQuote.userErrors.map((e: { field: string[] }) => e.field)).toEqual([['template', 'spec', 'containers', '0', 'resources', 'requests', 'cpu']]);
+    const ann = await gql(QUOTE, { t: template({ cpu: '1', memory: '2Gi' }, { 'eks.tke.cloud.tencent.com/cpu': '3' }), r: 'ap-guangzhou' });
+    expect(ann.data.priceQuote.quote).toBeNull();
+    expect(ann.data.priceQuote.userErrors.map((e: { field: string[] }) => e.field.slice(0, 3))).toEqual([['template', 'metadata', 'annotations']]);
+  });
 
   it('invoices 2 pods of 2C/4GiB run for 300 s on the month’s draft: CNY 0.073344, its lines paged one at a time, as CSV and as JSON', async () => {
     await apply(clusterA, deployment('web', 2, { cpu: '2', memory: '4Gi' }));
@@ -319,14 +320,22 @@ describe('billing over GraphQL', () => {
     ]);
   });
 
-  // BUG (src/app/billing.ts, setBudget / checkBudgets): setBudget resets alertedPercent ("alerts
-  // start over"), but the month's BudgetAlert rows stay, so a threshold crossed again is dropped by
-  // createMany({ skipDuplicates }) on @@unique([budgetId, period, threshold]) while checkBudgets
-  // still publishes the record it built: the live stream gets an alert whose id is not stored, and
-  // a `since` replay never returns it (it returns the old alert with the old budget amount). Fix:
-  // delete the budget's alerts of the current period in setBudget when it resets alertedPercent
-  // (same transaction as the upsert), and in checkBudgets publish only rows actually inserted.
-  it.todo('after setBudget replaces a crossed budget, streams each threshold crossed again with an id a `since` replay also returns');
+  it('alerts afresh after setBudget replaces a crossed budget: the new alerts are stored, and a `since` replay returns them', async () => {
+    const since = iso(clock.now() - 1);
+    const before = (await gql(BUDGETS)).data.budgets.find((b: { clusterId: string | null }) => b.clusterId !== null);
+    expect(before.alertedPercent).toBe(100);
+    const live = subscribe<Alert>(BUDGET_ALERTS, { c: clusterB, since }, (d) => d.budgetAlerts);
+    // the month's spend is already past the new amount's 50 and 80 %: both alert at once
+    const r = await gql(`mutation($c: ID!) { setBudget(clusterId: $c, amount: "0.06") { budget { alertedPercent } userErrors { code } } }`, { c: clusterB });
+    expect(r.data.setBudget).toEqual({ budget: { alertedPercent: 80 }, userErrors: [] });
+    await live.until((items) => items.length >= 2, 'the replaced budget’s alerts');
+    expect(live.items.map((a) => [a.threshold, a.budget.amount])).toEqual([[50, '0.060000'], [80, '0.060000']]);
+    const replay = subscribe<Alert>(BUDGET_ALERTS, { c: clusterB, since }, (d) => d.budgetAlerts);
+    await replay.until((items) => items.length >= 2, 'the stored alerts');
+    expect(replay.items.map((a) => a.id)).toEqual(live.items.map((a) => a.id));
+    // back to the 0.05 budget the following tests expect (crossed: 50, 80 and 100 % again)
+    expect((await gql(`mutation($c: ID!) { setBudget(clusterId: $c, amount: "0.05") { budget { alertedPercent } } }`, { c: clusterB })).data.setBudget.budget.alertedPercent).toBe(100);
+  });
 
   it('refuses a budget that is not a positive amount with at most 6 decimals', async () => {
     for (const amount of ['-1', 'abc', '1.1234567', '0']) {

@@ -46,6 +46,8 @@ async function lockBilling(tx: Tx, accountId: string, exclusive: boolean): Promi
 }
 
 export interface ClusterMeterPass {
+  /** Ledger rows this pass looked at (new, ended, or due running rows). */
+  touched: number;
   metered: number;
   /** Running (not yet ended) ledger rows remain: meter again after meterIntervalMs. */
   running: boolean;
@@ -59,10 +61,11 @@ export interface ClusterMeterPass {
  */
 export async function meterCluster(svc: Services, clusterId: string): Promise<ClusterMeterPass> {
   const first = await svc.db.billablePod.findFirst({ where: { clusterId }, select: { accountId: true, region: true, currency: true } });
-  if (!first) return { metered: 0, running: false, accountId: null };
+  if (!first) return { touched: 0, metered: 0, running: false, accountId: null };
   const versions = await loadVersions(svc, [first.region]);
   let after: string | null = null;
   let metered = 0;
+  let touched = 0;
   for (;;) {
     const now = svc.clock.now();
     const batch: { rows: LedgerRow[]; result: MeterResult } = await svc.db.$transaction(async (tx) => {
@@ -76,11 +79,12 @@ export async function meterCluster(svc: Services, clusterId: string): Promise<Cl
       return { rows, result };
     }, { timeout: 60_000 });
     metered += batch.result.metered;
+    touched += batch.rows.length;
     if (batch.rows.length < METER_BATCH) break;
     after = batch.rows[batch.rows.length - 1].podUid;
   }
   const running = (await svc.db.billablePod.count({ where: { clusterId, until: null } })) > 0;
-  return { metered, running, accountId: first.accountId };
+  return { touched, metered, running, accountId: first.accountId };
 }
 
 // ---------------------------------------------------------------- live cost and budgets
@@ -207,7 +211,12 @@ export async function setBudget(svc: Services, accountId: string, input: SetBudg
   }
   const now = new Date(svc.clock.now());
   const data = { amountMicro, currency, period: input.period, clusterId: input.clusterId, updatedAt: now, alertedPercent: 0, alertedPeriod: '' };
-  const budget = await svc.db.budget.upsert({ where: { accountId_scope: { accountId, scope } }, create: { id: svc.ids.uuid(), accountId, scope, ...data, createdAt: now }, update: data });
+  // a replaced budget alerts afresh: this month's alerts of the old one go with it
+  const budget = await svc.db.$transaction(async (tx) => {
+    const b = await tx.budget.upsert({ where: { accountId_scope: { accountId, scope } }, create: { id: svc.ids.uuid(), accountId, scope, ...data, createdAt: now }, update: data });
+    await tx.budgetAlert.deleteMany({ where: { budgetId: b.id, period: monthKey(now.getTime()) } });
+    return b;
+  });
   // a new budget may already be crossed: check it now rather than at the next meter pass
   const clusters = input.clusterId ? [input.clusterId] : (await svc.db.cluster.findMany({ where: { accountId }, select: { id: true }, take: 1 })).map((c) => c.id);
   for (const c of clusters) await checkBudgets(svc, accountId, c);
@@ -289,7 +298,7 @@ export async function finalizeInvoice(svc: Services, invoiceId: string): Promise
     if (lines.length > 0) {
       await tx.invoiceLine.createMany({ data: lines.map((l, position) => ({ ...l, invoiceId: inv.id, position })) });
     }
-    await markInvoiced(tx, inv.accountId, inv.currency, new Date(from), new Date(to));
+    await markInvoiced(tx, inv.accountId, inv.currency, new Date(from));
     const seq = await tx.account.update({ where: { id: inv.accountId }, data: { invoiceSeq: { increment: 1 } }, select: { invoiceSeq: true } });
     return (await tx.invoice.update({ where: { id: inv.id }, data: { status: 'FINALIZED', number: seq.invoiceSeq, totalMicro: invoiceTotal(lines), finalizedAt: new Date(now) } })) as InvoiceView;
   }, { timeout: 120_000 });
@@ -417,7 +426,8 @@ export async function priceQuote(svc: Services, input: { region: string; templat
   if (!Number.isSafeInteger(input.hours) || input.hours < 0 || input.hours > 24 * 366) return fail(['hours'], 'INVALID_VALUE', 'hours must be an integer from 0 to 8784');
   const annotations = input.template.metadata?.annotations ?? {};
   const sized = sizePod((input.template.spec ?? {}) as Parameters<typeof sizePod>[0], annotations);
-  if (!sized.ok) return { quote: null, userErrors: sized.errors.map((e) => ({ field: ['template', 'spec', ...e.field], code: e.code, message: e.message })) };
+  // sizing reports paths from the pod template (spec.…, metadata.annotations.…)
+  if (!sized.ok) return { quote: null, userErrors: sized.errors.map((e) => ({ field: ['template', ...e.field], code: e.code, message: e.message })) };
   const o = sized.options[0];
   const spec: BilledSpec = { cpuMilli: o.cpuMilli, memoryMi: o.memoryMi, cpuType: o.cpuType ?? 'intel', gpuModel: o.gpuModel, gpuMilli: o.gpuMilli, spot: annotations[SPOT_ANNOTATION] === 'true' };
   const versions = await loadVersions(svc, [input.region]);

@@ -2,15 +2,14 @@ import type { Services } from './services';
 import { Channel } from './channel';
 import { requireCluster } from './clusters';
 import { STREAM_CATCHUP_MS } from './streams';
-import { topics, type ClusterEventsMessage } from './topics';
+import { topics } from './topics';
 import { costTick, type BudgetAlertRecord, type CostTick } from './billing';
 
 /**
- * A cluster's running cost this month: now, then on every meter pass of the cluster (a pod
- * stopped billing, or the periodic pass), when the running pods changed (a pod's events: a pod
- * that starts billing has no metered seconds yet, so its meter pass announces nothing), and
- * every STREAM_CATCHUP_MS when the running pods changed (an announcement can be lost). Clients
- * extrapolate between ticks with the burn rate.
+ * A cluster's running cost this month: now, then at every meter pass of the cluster (a pod
+ * started or stopped billing, or the periodic pass of running pods), and every STREAM_CATCHUP_MS
+ * when the running pods changed (an announcement can be lost). Clients extrapolate between ticks
+ * with the burn rate.
  */
 export async function costTickerStream(svc: Services, accountId: string, clusterId: string): Promise<AsyncIterableIterator<CostTick>> {
   const cluster = await requireCluster(svc, accountId, clusterId);
@@ -30,20 +29,6 @@ export async function costTickerStream(svc: Services, accountId: string, cluster
   };
   const unsubscribe = await svc.bus.subscribe(topics.clusterCost(clusterId), () => refresh(true));
   out.onClose(unsubscribe);
-  // the ledger row of a pod is written with the pod, before its events are published: a burst of
-  // pod events queues one refresh (sent only if the running pods moved)
-  let podsQueued = false;
-  const unsubscribePods = await svc.bus.subscribe(topics.clusterEvents(clusterId), (m) => {
-    if (podsQueued || !(m as ClusterEventsMessage).events.some((e) => e.involvedKind === 'Pod')) return;
-    podsQueued = true;
-    chain = chain
-      .then(() => {
-        podsQueued = false;
-        return send(false);
-      })
-      .catch((err) => out.fail(err));
-  });
-  out.onClose(unsubscribePods);
   let cancelTick = () => {};
   const tick = () => {
     if (out.isClosed) return;

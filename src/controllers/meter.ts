@@ -10,10 +10,9 @@ import { checkBudgets, finalizeDueInvoices, meterCluster, publishCostChanged } f
 export async function reconcileMeter(svc: Services, clusterId: string): Promise<void> {
   const pass = await meterCluster(svc, clusterId);
   if (pass.accountId === null) return;
-  if (pass.metered > 0) {
-    await publishCostChanged(svc, clusterId);
-    await checkBudgets(svc, pass.accountId, clusterId);
-  }
+  // a pod that just started billing has no seconds yet, but its ticker's running pods changed
+  if (pass.touched > 0) await publishCostChanged(svc, clusterId);
+  if (pass.metered > 0) await checkBudgets(svc, pass.accountId, clusterId);
   if (pass.running) await svc.queue.addAfter(keys.meter(clusterId), svc.settings.billing.meterIntervalMs);
 }
 

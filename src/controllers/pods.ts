@@ -126,7 +126,8 @@ async function stopAndDelete(pass: Pass): Promise<void> {
       if (removed.some((p) => p.allocated)) pass.freed = true;
       const ended = removed.flatMap((p) => (billing.has(p.id) ? [billing.get(p.id)!] : []));
       if ((await recordBillable(tx, pass.ledger, ended)) > 0) pass.metered = true;
-      const events = removed.map((p) => ({ ...deleted(p), ...(billing.has(p.id) ? { at: billing.get(p.id)!.until!.getTime() } : {}) }));
+      // a pod that was still billing stopped when its sandbox was gone: that is when DELETED happened
+      const events = removed.map((p) => ({ ...deleted(p), ...(billing.has(p.id) && !p.billingUntil ? { at: billing.get(p.id)!.until!.getTime() } : {}) }));
       return appendEvents(tx, clusterId, events, now, () => svc.ids.uuid());
     });
     await publishEvents(svc.bus, clusterId, records);

@@ -95,9 +95,11 @@ export interface MeterResult {
 
 /**
  * Meters locked ledger rows up to `now` (core/billing/meter's plans): replaces each row's buckets
- * from its plan's first hour on (a bucket no longer in the plan is zeroed, never deleted, so an
- * invoiced bucket keeps its invoiced seconds), keeps the clusters' month-to-date cost by the
- * change, marks buckets of finalized months as late, and records how far each row is metered.
+ * from its plan's first hour on (a bucket no longer in the plan is zeroed, never deleted), keeps
+ * the clusters' month-to-date cost by the change, and records how far each row is metered. A
+ * bucket of a finalized month that changes becomes `late`: the first change keeps what was
+ * invoiced in `invoicedSeconds`, and the next finalization carries the difference as an
+ * adjustment.
  * Every value is set, never added (except the cost, by the exact change), so re-running a pass
  * writes the same rows. The caller holds the rows' locks and the account's share lock.
  */
@@ -117,7 +119,12 @@ export async function meterRows(tx: Tx, rows: LedgerRow[], now: number, versions
     JSON.stringify(plans.filter(({ plan }) => Number.isFinite(plan.fromHour)).map(({ row, plan }) => ({ podUid: row.podUid, fromHour: new Date(plan.fromHour).toISOString() }))),
   );
   const oldBy = new Map<string, { seconds: number; costNano: bigint }>();
-  for (const o of old) oldBy.set(`${o.podUid}|${d(o.hour)!.getTime()}`, { seconds: Number(o.seconds), costNano: BigInt(o.costNano) });
+  const oldOf = new Map<string, { hour: number; seconds: number; costNano: bigint }[]>();
+  for (const o of old) {
+    const b = { hour: d(o.hour)!.getTime(), seconds: Number(o.seconds), costNano: BigInt(o.costNano) };
+    oldBy.set(`${o.podUid}|${b.hour}`, b);
+    oldOf.set(o.podUid, [...(oldOf.get(o.podUid) ?? []), b]);
+  }
   const writes: { podUid: string; hour: string; accountId: string; clusterId: string; currency: string; seconds: number; costNano: string; late: boolean }[] = [];
   const addDelta = (clusterId: string, hour: number, delta: bigint) => {
     if (delta === 0n) return;
@@ -145,11 +152,10 @@ export async function meterRows(tx: Tx, rows: LedgerRow[], now: number, versions
       writes.push({ podUid: row.podUid, hour: new Date(b.hour).toISOString(), accountId: row.accountId, clusterId: row.clusterId, currency: row.currency, seconds: b.seconds, costNano: cost.toString(), late: b.hour < finalizedEndMs });
     }
     // buckets of an earlier pass that this one no longer has (a running pod metered past an end recorded late)
-    for (const o of old) {
-      const hour = d(o.hour)!.getTime();
-      if (o.podUid !== row.podUid || seen.has(hour) || Number(o.seconds) === 0) continue;
-      addDelta(row.clusterId, hour, -BigInt(o.costNano));
-      writes.push({ podUid: row.podUid, hour: new Date(hour).toISOString(), accountId: row.accountId, clusterId: row.clusterId, currency: row.currency, seconds: 0, costNano: '0', late: hour < finalizedEndMs });
+    for (const o of oldOf.get(row.podUid) ?? []) {
+      if (seen.has(o.hour) || o.seconds === 0) continue;
+      addDelta(row.clusterId, o.hour, -o.costNano);
+      writes.push({ podUid: row.podUid, hour: new Date(o.hour).toISOString(), accountId: row.accountId, clusterId: row.clusterId, currency: row.currency, seconds: 0, costNano: '0', late: o.hour < finalizedEndMs });
     }
   }
   if (writes.length > 0) {
@@ -158,7 +164,8 @@ export async function meterRows(tx: Tx, rows: LedgerRow[], now: number, versions
        SELECT v."podUid", v."hour", v."accountId", v."clusterId", v."currency", v."seconds", v."costNano", v."late"
        FROM jsonb_to_recordset($1::jsonb) AS v("podUid" uuid, "hour" timestamptz, "accountId" uuid, "clusterId" uuid, "currency" text, "seconds" int, "costNano" bigint, "late" boolean)
        ON CONFLICT ("podUid", "hour") DO UPDATE SET "seconds" = EXCLUDED."seconds", "costNano" = EXCLUDED."costNano",
-         "late" = "UsageRecord"."late" OR (EXCLUDED."late" AND EXCLUDED."seconds" <> "UsageRecord"."invoicedSeconds")`,
+         "invoicedSeconds" = CASE WHEN EXCLUDED."late" AND NOT "UsageRecord"."late" THEN "UsageRecord"."seconds" ELSE "UsageRecord"."invoicedSeconds" END,
+         "late" = "UsageRecord"."late" OR EXCLUDED."late"`,
       JSON.stringify(writes),
     );
   }
@@ -292,9 +299,13 @@ function toGroup(r: GroupRow, hour: number | null): UsageGroup & { hour: number 
   };
 }
 
-/** After finalization: the invoiced buckets (the month's, and the late ones carried) are settled. */
-export async function markInvoiced(tx: Tx, accountId: string, currency: string, from: Date, to: Date): Promise<void> {
+/**
+ * After finalization: the late buckets carried as adjustments are invoiced now. (The month's own
+ * buckets need no write: a bucket of a finalized month that is not late holds what was invoiced;
+ * the meter keeps the invoiced seconds when it first changes one, see meterRows.)
+ */
+export async function markInvoiced(tx: Tx, accountId: string, currency: string, before: Date): Promise<void> {
   await tx.$executeRaw`
     UPDATE "UsageRecord" SET "invoicedSeconds" = "seconds", "late" = false
-    WHERE "accountId" = ${accountId}::uuid AND "currency" = ${currency} AND (("hour" >= ${from} AND "hour" < ${to}) OR ("late" AND "hour" < ${from}))`;
+    WHERE "accountId" = ${accountId}::uuid AND "late" AND "currency" = ${currency} AND "hour" < ${before}`;
 }
