@@ -126,7 +126,7 @@ describe('billing over GraphQL', () => {
         { resource: 'CPU', type: 'intel', quantity: '86400.000', unit: 'core-second', unitPrice: '0.000033340', ratePercent: '100.00', amount: { amount: '2.880576' } },
         { resource: 'MEMORY', type: 'intel', quantity: '172800.000', unit: 'GiB-second', unitPrice: '0.000013890', ratePercent: '100.00', amount: { amount: '2.400192' } },
       ],
-      summary: 'this will bill as 4C/8GiB intel, CNY 2.640384/hour',
+      summary: 'this will bill as 4C/8GiB intel, CNY 0.880128/hour; 3 × 2 h: CNY 2.640384/hour, CNY 5.280768 in all',
     });
 
     // the same by the cluster (its region), one pod for one hour by default

@@ -5,11 +5,12 @@
  */
 import type { Services } from './services';
 import type { Tx } from '../adapters/prisma/objects';
-import { AppError, notFound, type UserError } from './errors';
+import { AppError, isUniqueViolation, notFound, type UserError } from './errors';
 import { findCluster, isUuid } from './clusters';
 import { ensureDrafts, finalizedEnd, lateGroups, lockAccountRowsBefore, lockDueRows, markInvoiced, meterRows, specOf, usageGroups, type LedgerRow, type MeterResult } from '../adapters/prisma/usage';
 import { costNano, defaultPriceVersion, quote, ratesOf, validatePriceItems, versionAt, type Quote } from '../core/billing/catalog';
 import { invoiceTotal, rateGroups } from '../core/billing/invoice';
+import { parseDecimal } from '../core/billing/money';
 import { monthKey, monthStart, nextMonthStart, parseMonthKey } from '../core/billing/months';
 import { crossedThresholds } from '../core/billing/budget';
 import { hourStart } from '../core/billing/meter';
@@ -26,13 +27,12 @@ export function regionCurrency(svc: Services, region: string): string {
 }
 
 /** Every price version of these regions: the built-in default (from epoch 0), then the published ones. */
-export async function loadVersions(svc: Services | { db: Services['db']; fleet: Services['fleet'] }, regions: string[], tx?: Tx): Promise<PriceVersion[]> {
+export async function loadVersions(svc: Services, regions: string[], tx?: Tx): Promise<PriceVersion[]> {
   const db = tx ?? svc.db;
   const unique = [...new Set(regions)];
   const rows = unique.length === 0 ? [] : await db.priceVersion.findMany({ where: { region: { in: unique } }, orderBy: { effectiveFrom: 'asc' } });
-  const currency = (region: string) => svc.fleet.regions.find((r) => r.name === region)?.currency ?? 'CNY';
   return [
-    ...unique.map((r) => defaultPriceVersion(r, currency(r))),
+    ...unique.map((r) => defaultPriceVersion(r, regionCurrency(svc, r))),
     ...rows.map((r) => ({ id: r.id, region: r.region, currency: r.currency, effectiveFrom: r.effectiveFrom.getTime(), items: r.items as unknown as PriceItems })),
   ];
 }
@@ -192,7 +192,6 @@ export interface SetBudgetInput {
 /** Sets (or replaces) the monthly budget of the account or of one of its clusters. */
 export async function setBudget(svc: Services, accountId: string, input: SetBudgetInput): Promise<{ budget: Awaited<ReturnType<Services['db']['budget']['upsert']>> | null; userErrors: UserError[] }> {
   const fail = (field: string[], code: string, message: string) => ({ budget: null, userErrors: [{ field, code, message }] });
-  const { parseDecimal } = await import('../core/billing/money');
   const amountMicro = parseDecimal(input.amount, 6);
   if (amountMicro === null || amountMicro <= 0n) return fail(['amount'], 'INVALID_AMOUNT', `amount must be a positive decimal with at most 6 decimals (e.g. "1000" or "12.5"), got "${input.amount}"`);
   if (amountMicro > 10n ** 18n) return fail(['amount'], 'INVALID_AMOUNT', 'amount is too large');
@@ -401,7 +400,6 @@ export async function publishPrices(svc: Services, input: { region: string; effe
   try {
     await svc.db.priceVersion.create({ data: { id, region: region.name, currency: region.currency, effectiveFrom: input.effectiveFrom, items: input.items as object, note: input.note ?? '' } });
   } catch (err) {
-    const { isUniqueViolation } = await import('./errors');
     if (isUniqueViolation(err)) return fail(['effectiveFrom'], 'ALREADY_EXISTS', `region ${region.name} already has a price version taking effect at ${input.effectiveFrom.toISOString()}`);
     throw err;
   }
@@ -409,6 +407,8 @@ export async function publishPrices(svc: Services, input: { region: string; effe
 }
 
 export interface PriceQuote extends Quote {
+  replicas: number;
+  hours: number;
   spec: BilledSpec;
   currency: string;
   region: string;
@@ -432,5 +432,5 @@ export async function priceQuote(svc: Services, input: { region: string; templat
   const spec: BilledSpec = { cpuMilli: o.cpuMilli, memoryMi: o.memoryMi, cpuType: o.cpuType ?? 'intel', gpuModel: o.gpuModel, gpuMilli: o.gpuMilli, spot: annotations[SPOT_ANNOTATION] === 'true' };
   const versions = await loadVersions(svc, [input.region]);
   const version = versionAt(versions, input.region, svc.clock.now())!;
-  return { quote: { ...quote(version.items, spec, input.replicas, input.hours), spec, currency: version.currency, region: input.region, versionId: version.id }, userErrors: [] };
+  return { quote: { ...quote(version.items, spec, input.replicas, input.hours), replicas: input.replicas, hours: input.hours, spec, currency: version.currency, region: input.region, versionId: version.id }, userErrors: [] };
 }

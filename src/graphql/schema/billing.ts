@@ -28,7 +28,7 @@ import { divRound, formatMicro, formatNano, parseDecimal } from '../../core/bill
 import { formatQuantity, invoiceCsv, invoiceJson, invoiceTotal, quantityUnit, resourceLabel } from '../../core/billing/invoice';
 import { percentOf } from '../../core/billing/budget';
 import { monthKey } from '../../core/billing/months';
-import { FULL_RATE_BP, type InvoiceLine, type PriceItems, type PriceVersion, type Resource } from '../../core/billing/types';
+import { FULL_RATE_BP, type InvoiceLine, type PriceItems, type PriceVersion } from '../../core/billing/types';
 import { BYTES_PER_MI, formatCpuMilli, formatMemoryMi, parseQuantity, toMilliCeil, toUnitsCeil } from '../../core/quantity';
 
 // ───────────────────────────── money ─────────────────────────────
@@ -253,7 +253,12 @@ const QuoteRef = builder.objectRef<PriceQuote>('PriceQuote').implement({
     perHour: t.field({ type: MoneyRef, description: 'All replicas, one hour.', resolve: (q) => money(q.perHourMicro, q.currency) }),
     total: t.field({ type: MoneyRef, description: 'All replicas for all hours (each line rounded once).', resolve: (q) => money(q.totalMicro, q.currency) }),
     lines: t.field({ type: [QuoteLineRef], resolve: (q) => q.lines.map((l) => ({ ...l, currency: q.currency })) }),
-    summary: t.string({ description: 'E.g. "this will bill as 4C/8GiB intel, CNY 0.880128/hour".', resolve: (q) => `this will bill as ${billedAs(q)}, ${q.currency} ${formatMicro(q.perHourMicro)}/hour` }),
+    summary: t.string({
+      description: 'E.g. "this will bill as 4C/8GiB intel, CNY 0.880128/hour" (per pod; with more replicas, also their hourly and total cost).',
+      resolve: (q) =>
+        `this will bill as ${billedAs(q)}, ${q.currency} ${formatMicro(q.perPodHourMicro)}/hour` +
+        (q.replicas === 1 && q.hours === 1 ? '' : `; ${q.replicas} × ${q.hours} h: ${q.currency} ${formatMicro(q.perHourMicro)}/hour, ${q.currency} ${formatMicro(q.totalMicro)} in all`),
+    }),
   }),
 });
 
@@ -665,5 +670,3 @@ builder.objectFields(PodRef, (t) => ({
   billedSince: t.field({ type: 'DateTime', nullable: true, description: 'When the pod started billing (its first image pull); null: not (yet).', resolve: (p) => (p as { billingFrom?: Date | null }).billingFrom ?? null }),
   billedUntil: t.field({ type: 'DateTime', nullable: true, description: 'When the pod stopped billing (it finished); null while it bills.', resolve: (p) => (p as { billingUntil?: Date | null }).billingUntil ?? null }),
 }));
-
-export type { Resource };
