@@ -32,7 +32,8 @@ export function ledgerChange(before: Pick<Pod, 'billingFrom' | 'billingUntil'>, 
 }
 
 /**
- * Records billable periods: a new pod gets its row (with its top-level workload: a ReplicaSet's
+ * Records billable periods (rows taken in uid order, as the meter locks them, so the two never
+ * wait on each other in a cycle): a new pod gets its row (with its top-level workload: a ReplicaSet's
  * Deployment, a Job's CronJob), and an end is recorded once (the first `until` stays: the
  * provider's record is final). Idempotent, so a pass that is run again changes nothing.
  */
@@ -64,6 +65,7 @@ export async function recordBillable(tx: Tx, cluster: LedgerCluster, entries: Le
                                              "cpuType" text, "gpuModel" text, "gpuMilli" int, "spot" boolean, "from" timestamptz, "until" timestamptz)
      LEFT JOIN "Workload" w ON w."id" = v."workloadId"
      LEFT JOIN "Workload" o ON o."id" = w."ownerId"
+     ORDER BY v."podUid"
      ON CONFLICT ("podUid") DO UPDATE SET "until" = COALESCE("BillablePod"."until", EXCLUDED."until")
      WHERE "BillablePod"."until" IS NULL AND EXCLUDED."until" IS NOT NULL`,
     payload,
