@@ -44,7 +44,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { ManualClock } from '../src/adapters/clock';
 import { openStore, type Store } from '../src/adapters/prisma/client';
 import { insertRows } from '../src/adapters/prisma/objects';
@@ -53,7 +52,8 @@ import { finalizeInvoice, invoiceLines, meterCluster, type InvoiceView } from '.
 import { createCluster } from '../src/app/clusters';
 import { buildRuntime, type Runtime } from '../src/main/compose';
 import { dropSchema, testConfig } from '../test/support/stack';
-import { benchTarget, int, log, round } from './support';
+import { benchTarget, instrumentPg, int, log, round, Stats } from './support';
+import { mulberry32 } from '../src/core/random';
 
 const CLUSTERS = int('BENCH_CLUSTERS', 10, 1);
 const PODS_PER_CLUSTER = int('BENCH_PODS_PER_CLUSTER', 1000, 1);
@@ -73,17 +73,6 @@ const MONTH_END = Date.UTC(2026, 11, 1);
 const START_SPAN_MS = 20 * 24 * HOUR_MS;
 /** The meter runs after every pod ended, inside the month. */
 const METER_AT = MONTH_START + START_SPAN_MS + (HOURS + 24) * HOUR_MS;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Billed sizes (Tencent CPU specs). */
 const SIZES = [
@@ -204,27 +193,7 @@ async function pooled<T>(items: T[], limit: number, fn: (item: T) => Promise<voi
 // ---------------------------------------------------------------------------------------------
 // Profiling (BENCH_PROFILE=1): every statement timed at the pg driver; src/ is not changed.
 
-class SqlStats {
-  private readonly m = new Map<string, { n: number; ms: number; max: number }>();
-  add(key: string, ms: number): void {
-    const s = this.m.get(key) ?? { n: 0, ms: 0, max: 0 };
-    s.n++;
-    s.ms += ms;
-    s.max = Math.max(s.max, ms);
-    this.m.set(key, s);
-  }
-  reset(): void {
-    this.m.clear();
-  }
-  print(title: string): void {
-    if (this.m.size === 0) return;
-    log(title);
-    for (const [k, s] of [...this.m.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
-      log(`  ${String(s.n).padStart(4)} × ${(s.ms / s.n).toFixed(1).padStart(7)} ms avg  ${s.ms.toFixed(0).padStart(6)} ms total  ${s.max.toFixed(0).padStart(6)} ms max  ${k}`);
-    }
-  }
-}
-const sqlStats = new SqlStats();
+const sqlStats = new Stats();
 
 /** A short label per statement, naming meterRows' and finalizeInvoice's statements. */
 function sqlLabel(text: string): string {
@@ -246,28 +215,6 @@ function sqlLabel(text: string): string {
   return `${verb} ${table ?? '?'}`;
 }
 
-function instrumentPg(): void {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const first = args[0] as string | { text?: string } | undefined;
-    const text = typeof first === 'string' ? first : (first?.text ?? '?');
-    const t = performance.now();
-    const record = (failed: boolean) => sqlStats.add(`${sqlLabel(text)}${failed ? ' (error)' : ''}`, performance.now() - t);
-    const last = args.length - 1;
-    if (typeof args[last] === 'function') {
-      const cb = args[last] as (err: unknown, ...rest: unknown[]) => void;
-      args[last] = (err: unknown, ...rest: unknown[]) => {
-        record(!!err);
-        cb(err, ...rest);
-      };
-      return original.apply(this, args);
-    }
-    const r = original.apply(this, args);
-    if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(() => record(false), () => record(true));
-    return r;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -275,7 +222,7 @@ async function main(): Promise<number> {
   const target = PGLITE ? null : benchTarget();
   const storeKind = PGLITE ? 'pglite' : 'postgres';
   log(`${CLUSTERS} clusters × ${PODS_PER_CLUSTER} pods × ${HOURS} h = ${CLUSTERS * PODS_PER_CLUSTER * HOURS} pod-hours, metering concurrency ${CONCURRENCY}, ${PGLITE ? 'in-memory PGlite' : `PostgreSQL schema ${target!.schema}`}${PROFILE && !PGLITE ? ', profiling' : ''}`);
-  if (PROFILE && !PGLITE) instrumentPg();
+  if (PROFILE && !PGLITE) instrumentPg(sqlStats, sqlLabel);
   let store: Store | null = null;
   let runtime: Runtime | null = null;
   let exitCode = 0;

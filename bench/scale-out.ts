@@ -41,7 +41,7 @@ import { openStore, type Store } from '../src/adapters/prisma/client';
 import { startApp, type App } from '../src/main/app';
 import { initialPodState } from '../src/core/lifecycle';
 import { dropSchema, makeGql, nginxDeployment, signup, testConfig, type Gql } from '../test/support/stack';
-import { benchTarget, deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, startWorkerProcess } from './support';
+import { benchTarget, deleteRedisKeys, gqlOk, instrumentPg, int, log, percentile, round, sleep, startWorkerProcess, Stats } from './support';
 
 const N = int('BENCH_PODS', 1000, 1);
 const CONCURRENCY = int('BENCH_CONCURRENCY', int('NODELESS_WORKER_CONCURRENCY', 4, 1), 1);
@@ -68,30 +68,6 @@ async function settle(app: App): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Profiling (BENCH_PROFILE=1): wraps objects from the outside; src/ is not changed.
 
-interface Stat {
-  n: number;
-  ms: number;
-  max: number;
-}
-class Stats {
-  private readonly m = new Map<string, Stat>();
-  add(key: string, ms: number): void {
-    const s = this.m.get(key) ?? { n: 0, ms: 0, max: 0 };
-    s.n++;
-    s.ms += ms;
-    s.max = Math.max(s.max, ms);
-    this.m.set(key, s);
-  }
-  reset(): void {
-    this.m.clear();
-  }
-  print(title: string, limit = 30): void {
-    const rows = [...this.m.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, limit);
-    if (rows.length === 0) return;
-    log(title);
-    for (const [k, s] of rows) log(`  ${String(s.n).padStart(6)} × ${(s.ms / s.n).toFixed(1).padStart(8)} ms avg  ${s.ms.toFixed(0).padStart(7)} ms total  ${s.max.toFixed(0).padStart(6)} ms max  ${k}`);
-  }
-}
 const sqlStats = new Stats();
 const callStats = new Stats();
 const passStats = new Stats();
@@ -107,29 +83,6 @@ function sqlLabel(text: string): string {
   return `${verb} ${table ?? '?'}${extra}`;
 }
 
-/** Times every statement at the pg driver (round trip incl. result parsing), under Prisma. */
-function instrumentPg(): void {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
-  const original = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    const first = args[0] as string | { text?: string } | undefined;
-    const text = typeof first === 'string' ? first : (first?.text ?? '?');
-    const t = performance.now();
-    const record = (failed: boolean) => sqlStats.add(`${sqlLabel(text)}${failed ? ' (error)' : ''}`, performance.now() - t);
-    const last = args.length - 1;
-    if (typeof args[last] === 'function') {
-      const cb = args[last] as (err: unknown, ...rest: unknown[]) => void;
-      args[last] = (err: unknown, ...rest: unknown[]) => {
-        record(!!err);
-        cb(err, ...rest);
-      };
-      return original.apply(this, args);
-    }
-    const r = original.apply(this, args);
-    if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(() => record(false), () => record(true));
-    return r;
-  };
-}
 
 function wrapMethods(obj: object, label: string, names: string[]): void {
   const o = obj as Record<string, unknown>;
@@ -409,7 +362,7 @@ async function main(): Promise<number> {
   });
   log(`N=${N} pods, worker concurrency ${CONCURRENCY}, schema ${schema}, queue ${queueName}${PROFILE ? ', profiling' : ''}`);
 
-  if (PROFILE) instrumentPg();
+  if (PROFILE) instrumentPg(sqlStats, sqlLabel);
   let store: Store | null = null;
   let app: App | null = null;
   let watcher: EventWatcher | null = null;

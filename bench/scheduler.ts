@@ -47,23 +47,13 @@ import {
   type Taint,
   type Toleration,
 } from '../src/core/scheduler';
+import { mulberry32 } from '../src/core/random';
 
 const SEED = Number(process.env.BENCH_SEED ?? 42);
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 5000);
 const PODS = Number(process.env.BENCH_PODS ?? 10000);
 /** Share of the hosts already holding other tenants' sandboxes (BENCH_TENANT_SHARE). */
 const TENANT_SHARE = Number(process.env.BENCH_TENANT_SHARE ?? 0.4);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 

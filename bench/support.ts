@@ -1,6 +1,8 @@
 /** Helpers shared by the benchmarks (environment, statistics, worker processes, clean-up). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
 import { createClient as createRedis } from 'redis';
 import { parseDatabaseUrl } from '../src/adapters/prisma/client';
 import type { Gql } from '../test/support/stack';
@@ -83,4 +85,49 @@ export function benchTarget(): { redisUrl: string; schema: string; queueName: st
   const u = new URL(base.connectionString);
   u.searchParams.set('schema', schema);
   return { redisUrl, schema, queueName: `bench_${tag}`, base, benchDbUrl: u.toString() };
+}
+
+/** Timings by label: count, total, max (for BENCH_PROFILE output). */
+export class Stats {
+  private readonly m = new Map<string, { n: number; ms: number; max: number }>();
+  add(key: string, ms: number): void {
+    const s = this.m.get(key) ?? { n: 0, ms: 0, max: 0 };
+    s.n++;
+    s.ms += ms;
+    s.max = Math.max(s.max, ms);
+    this.m.set(key, s);
+  }
+  reset(): void {
+    this.m.clear();
+  }
+  print(title: string, limit = 30): void {
+    const rows = [...this.m.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, limit);
+    if (rows.length === 0) return;
+    log(title);
+    for (const [k, s] of rows) log(`  ${String(s.n).padStart(6)} × ${(s.ms / s.n).toFixed(1).padStart(8)} ms avg  ${s.ms.toFixed(0).padStart(7)} ms total  ${s.max.toFixed(0).padStart(6)} ms max  ${k}`);
+  }
+}
+
+/** Times every statement at the pg driver (round trip incl. result parsing), under Prisma, into `stats` by `label(sql)`. */
+export function instrumentPg(stats: Stats, label: (text: string) => string): void {
+  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = proto.query;
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string } | undefined;
+    const text = typeof first === 'string' ? first : (first?.text ?? '?');
+    const t = performance.now();
+    const record = (failed: boolean) => stats.add(`${label(text)}${failed ? ' (error)' : ''}`, performance.now() - t);
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      const cb = args[last] as (err: unknown, ...rest: unknown[]) => void;
+      args[last] = (err: unknown, ...rest: unknown[]) => {
+        record(!!err);
+        cb(err, ...rest);
+      };
+      return original.apply(this, args);
+    }
+    const r = original.apply(this, args);
+    if (r && typeof (r as Promise<unknown>).then === 'function') (r as Promise<unknown>).then(() => record(false), () => record(true));
+    return r;
+  };
 }

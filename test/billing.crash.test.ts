@@ -7,6 +7,8 @@ import { RedisWorkQueue } from '../src/adapters/redis/workqueue';
 import { billedSeconds } from '../src/core/billing/meter';
 import { freePort, killAll, startService, type ServiceProcess } from './support/processes';
 import { dropSchema, eventually, hasPostgres, hasRedis, makeGql, servicesRequired, signup, type Gql } from './support/stack';
+import { mulberry32 } from '../src/core/random';
+import { podLifetimes } from './support/billing';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 /**
@@ -16,18 +18,6 @@ const DATABASE_URL = process.env.DATABASE_URL;
  */
 const SWEEP_AHEAD_MS = 5_000;
 const REDIS_URL = process.env.REDIS_URL;
-
-/** mulberry32: the kill moments and scale targets come from a seed printed with any failure. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** A Deployment whose containers run briefly and exit (restartPolicy Always: they restart after a back-off). */
 const webDeployment = (replicas: number) => `apiVersion: apps/v1
@@ -298,17 +288,7 @@ describe.skipIf(!(hasPostgres && hasRedis) && !servicesRequired)('billing when w
       orderBy: { sequence: 'asc' },
       select: { sequence: true, type: true, reason: true, involvedUid: true, involvedName: true, eventTime: true, createdAt: true },
     });
-    const at = (e: (typeof events)[number]) => (e.eventTime ?? e.createdAt).getTime();
-    const life = new Map<string, { name: string; start: number | null; end: number | null; endReason: string | null }>();
-    for (const e of events) {
-      const p = life.get(e.involvedUid) ?? { name: e.involvedName, start: null, end: null, endReason: null };
-      life.set(e.involvedUid, p);
-      if (e.reason === 'Pulling' && p.start === null) p.start = at(e);
-      if (p.end === null && (e.reason === 'Completed' || e.reason === 'Failed' || e.type === 'DELETED')) {
-        p.end = at(e);
-        p.endReason = e.type === 'DELETED' ? 'DELETED' : e.reason;
-      }
-    }
+    const life = podLifetimes(events);
     const billed = [...life.entries()].filter(([, p]) => p.start !== null);
     // at least the 33 pods of the Deployment at the end and the 23 pods the Jobs need
     expect(billed.length, report()).toBeGreaterThanOrEqual(50);

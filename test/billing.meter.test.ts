@@ -19,6 +19,7 @@ import type { InvoiceLine, PriceItems, Resource } from '../src/core/billing/type
 import { buildRuntime, type Runtime } from '../src/main/compose';
 import { killAll, startService, type ServiceProcess } from './support/processes';
 import { eventually, hasPostgres, hasRedis, servicesRequired, testConfig, testStore } from './support/stack';
+import { mulberry32 } from '../src/core/random';
 
 const SECOND = 1000;
 const HOUR = 3_600_000;
@@ -31,18 +32,6 @@ const W1 = Date.UTC(2026, 11, 2, 12);
 const GRACE = 3_600_000;
 
 // ---------------------------------------------------------------- seeded randomness
-
-/** mulberry32: a small seeded PRNG, so a failing round can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Rng {
   (): number;

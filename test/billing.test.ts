@@ -9,6 +9,7 @@ import { DEFAULT_PRICES } from '../src/core/billing/catalog';
 import type { PriceItems } from '../src/core/billing/types';
 import { deployment } from './support/fleet';
 import { useDrivenCluster } from './support/driven';
+import { podLifetimes } from './support/billing';
 
 const HOUR = 3_600_000;
 
@@ -30,15 +31,10 @@ describe('billing', () => {
   /** Each pod's billed lifetime from its events: the first Pulling to its Completed / Failed / DELETED, by the source's clock. */
   async function lifetimesFromEvents(): Promise<Map<string, number>> {
     const events = await store.prisma.event.findMany({ where: { clusterId, involvedKind: 'Pod' }, orderBy: { sequence: 'asc' } });
-    const start = new Map<string, number>();
-    const end = new Map<string, number>();
-    for (const e of events) {
-      const at = (e.eventTime ?? e.createdAt).getTime();
-      if (e.reason === 'Pulling' && !start.has(e.involvedUid)) start.set(e.involvedUid, at);
-      if ((e.reason === 'Completed' || e.reason === 'Failed' || e.type === 'DELETED') && !end.has(e.involvedUid)) end.set(e.involvedUid, at);
-    }
-    return new Map([...start].map(([uid, from]) => [uid, billedSeconds(from, end.get(uid) ?? clock.now())]));
+    const billed = [...podLifetimes(events)].filter(([, p]) => p.start !== null);
+    return new Map(billed.map(([uid, p]) => [uid, billedSeconds(p.start!, p.end ?? clock.now())]));
   }
+
   const bucketSeconds = async () => {
     const rows = await store.prisma.usageRecord.groupBy({ by: ['podUid'], where: { clusterId }, _sum: { seconds: true } });
     return new Map(rows.map((r) => [r.podUid, r._sum.seconds ?? 0]));

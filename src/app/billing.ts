@@ -163,8 +163,7 @@ export async function checkBudgets(svc: Services, accountId: string, clusterId: 
   const month = monthKey(now);
   const out: BudgetAlertRecord[] = [];
   for (const b of budgets) {
-    const where = b.scope === 'account' ? { accountId, month, currency: b.currency } : { clusterId, month, currency: b.currency };
-    const spent = BigInt((await svc.db.clusterCost.aggregate({ where, _sum: { costNano: true } }))._sum.costNano ?? 0n);
+    const spent = await budgetSpentNano(svc, b, month);
     const alerted = b.alertedPeriod === month ? b.alertedPercent : 0;
     const crossed = crossedThresholds(spent, b.amountMicro, alerted);
     if (crossed.length === 0) continue;
@@ -180,6 +179,12 @@ export async function checkBudgets(svc: Services, accountId: string, clusterId: 
     out.push(...records);
   }
   return out;
+}
+
+/** What a budget's scope (its cluster, or the whole account) cost in a month, in its currency (nano-units, the running estimate). */
+export async function budgetSpentNano(svc: Services, b: { accountId: string; clusterId: string | null; currency: string }, month: string): Promise<bigint> {
+  const where = b.clusterId ? { clusterId: b.clusterId, month, currency: b.currency } : { accountId: b.accountId, month, currency: b.currency };
+  return BigInt((await svc.db.clusterCost.aggregate({ where, _sum: { costNano: true } }))._sum.costNano ?? 0n);
 }
 
 export interface SetBudgetInput {
@@ -257,7 +262,8 @@ export async function invoiceLines(svc: Services, invoice: InvoiceView): Promise
 async function draftLines(svc: Services, tx: Tx, accountId: string, currency: string, month: string): Promise<InvoiceLine[]> {
   const from = parseMonthKey(month)!;
   const to = nextMonthStart(from);
-  const regions = (await tx.billablePod.findMany({ where: { accountId, currency }, select: { region: true }, distinct: ['region'] })).map((r) => r.region);
+  // (Prisma's `distinct` would read every ledger row of the account and dedupe in memory)
+  const regions = (await tx.$queryRaw<{ region: string }[]>`SELECT DISTINCT "region" FROM "BillablePod" WHERE "accountId" = ${accountId}::uuid AND "currency" = ${currency}`).map((r) => r.region);
   const versions = await loadVersions(svc, regions, tx);
   const [own, late] = await Promise.all([
     usageGroups(tx, { accountId, currency, from: new Date(from), to: new Date(to) }, versions),

@@ -1,7 +1,7 @@
 import type { Services } from './services';
 import { Channel } from './channel';
 import { requireCluster } from './clusters';
-import { STREAM_CATCHUP_MS } from './streams';
+import { refreshingStream } from './clusterStatus';
 import { topics } from './topics';
 import { costTick, type BudgetAlertRecord, type CostTick } from './billing';
 
@@ -13,34 +13,14 @@ import { costTick, type BudgetAlertRecord, type CostTick } from './billing';
  */
 export async function costTickerStream(svc: Services, accountId: string, clusterId: string): Promise<AsyncIterableIterator<CostTick>> {
   const cluster = await requireCluster(svc, accountId, clusterId);
-  const out = new Channel<CostTick>();
   let last: CostTick | null = null;
-  const send = async (always: boolean) => {
+  return refreshingStream(svc, topics.clusterCost(clusterId), async (announced) => {
     const t = await costTick(svc, clusterId, cluster.region);
     const moved = !last || last.runningPods !== t.runningPods || last.burnRateNanoPerHour !== t.burnRateNanoPerHour || last.month !== t.month;
-    if (always || moved) {
-      last = t;
-      out.push(t);
-    }
-  };
-  let chain = Promise.resolve();
-  const refresh = (always: boolean) => {
-    chain = chain.then(() => send(always)).catch((err) => out.fail(err));
-  };
-  const unsubscribe = await svc.bus.subscribe(topics.clusterCost(clusterId), () => refresh(true));
-  out.onClose(unsubscribe);
-  let cancelTick = () => {};
-  const tick = () => {
-    if (out.isClosed) return;
-    cancelTick = svc.clock.setTimeout(() => {
-      refresh(false);
-      tick();
-    }, STREAM_CATCHUP_MS);
-  };
-  out.onClose(() => cancelTick());
-  refresh(true);
-  tick();
-  return out;
+    if (!announced && !moved) return null;
+    last = t;
+    return t;
+  });
 }
 
 /**

@@ -8,19 +8,16 @@ import { meterPlan } from '../../core/billing/meter';
 import { monthKey } from '../../core/billing/months';
 import type { BilledSpec, PriceVersion, UsageGroup } from '../../core/billing/types';
 
+/** A ledger row's billed spec, as its columns come back. */
+type SpecColumns = Pick<BilledSpec, 'cpuType' | 'gpuModel' | 'spot'> & { cpuMilli: number | bigint; memoryMi: number | bigint; gpuMilli: number | bigint };
+
 /** A ledger row as read for metering. */
-export interface LedgerRow {
+export interface LedgerRow extends SpecColumns {
   podUid: string;
   accountId: string;
   clusterId: string;
   region: string;
   currency: string;
-  cpuMilli: number;
-  memoryMi: number;
-  cpuType: string | null;
-  gpuModel: string | null;
-  gpuMilli: number;
-  spot: boolean;
   from: Date;
   until: Date | null;
   meteredUntil: Date | null;
@@ -28,7 +25,7 @@ export interface LedgerRow {
 
 const LEDGER_COLUMNS = `"podUid", "accountId", "clusterId", "region", "currency", "cpuMilli", "memoryMi", "cpuType", "gpuModel", "gpuMilli", "spot", "from", "until", "meteredUntil"`;
 
-export const specOf = (r: Pick<LedgerRow, 'cpuMilli' | 'memoryMi' | 'cpuType' | 'gpuModel' | 'gpuMilli' | 'spot'>): BilledSpec => ({
+export const specOf = (r: SpecColumns): BilledSpec => ({
   cpuMilli: Number(r.cpuMilli),
   memoryMi: Number(r.memoryMi),
   cpuType: r.cpuType,
@@ -216,19 +213,21 @@ function versionRanges(versions: PriceVersion[]): { region: string; id: string; 
   return out;
 }
 
-interface GroupRow {
+/** What a line and its rates depend on: the pod's place and spec, and the bucket's price version. */
+const GROUP_DIMENSIONS = `b."clusterId", b."clusterName", b."namespace", b."workloadKind", b."workloadName", b."cpuMilli", b."memoryMi", b."cpuType", b."gpuModel", b."gpuMilli", b."spot", v."id"`;
+
+/** Buckets with their ledger row and the price version of their hour (the ranges are $1). */
+const GROUP_SOURCE = `FROM "UsageRecord" u
+     JOIN "BillablePod" b ON b."podUid" = u."podUid"
+     JOIN jsonb_to_recordset($1::jsonb) AS v("region" text, "id" text, "lo" timestamptz, "hi" timestamptz) ON v."region" = b."region" AND u."hour" >= v."lo" AND u."hour" < v."hi"`;
+
+interface GroupRow extends SpecColumns {
   clusterId: string;
   clusterName: string;
   namespace: string;
   workloadKind: string | null;
   workloadName: string | null;
-  cpuMilli: number;
-  memoryMi: number;
-  cpuType: string | null;
-  gpuModel: string | null;
-  gpuMilli: number;
-  spot: boolean;
-  versionId: string;
+  id: string;
   seconds: bigint | number | string;
   adjustmentFor: string | null;
   hour?: Date;
@@ -249,13 +248,10 @@ export interface UsageScope {
  */
 export async function usageGroups(tx: Tx, scope: UsageScope, versions: PriceVersion[], byHour = false): Promise<(UsageGroup & { hour: number | null })[]> {
   const rows = await tx.$queryRawUnsafe<GroupRow[]>(
-    `SELECT b."clusterId", b."clusterName", b."namespace", b."workloadKind", b."workloadName", b."cpuMilli", b."memoryMi", b."cpuType", b."gpuModel", b."gpuMilli", b."spot",
-            v."id" AS "versionId", SUM(u."seconds")::bigint AS "seconds", NULL::text AS "adjustmentFor"${byHour ? ', u."hour"' : ''}
-     FROM "UsageRecord" u
-     JOIN "BillablePod" b ON b."podUid" = u."podUid"
-     JOIN jsonb_to_recordset($1::jsonb) AS v("region" text, "id" text, "lo" timestamptz, "hi" timestamptz) ON v."region" = b."region" AND u."hour" >= v."lo" AND u."hour" < v."hi"
+    `SELECT ${GROUP_DIMENSIONS}, SUM(u."seconds")::bigint AS "seconds", NULL::text AS "adjustmentFor"${byHour ? ', u."hour"' : ''}
+     ${GROUP_SOURCE}
      WHERE u."accountId" = $2::uuid AND u."currency" = $3 AND u."hour" >= $4 AND u."hour" < $5 AND ($6::uuid IS NULL OR u."clusterId" = $6::uuid) AND u."seconds" <> 0
-     GROUP BY b."clusterId", b."clusterName", b."namespace", b."workloadKind", b."workloadName", b."cpuMilli", b."memoryMi", b."cpuType", b."gpuModel", b."gpuMilli", b."spot", v."id"${byHour ? ', u."hour"' : ''}`,
+     GROUP BY ${GROUP_DIMENSIONS}${byHour ? ', u."hour"' : ''}`,
     JSON.stringify(versionRanges(versions)),
     scope.accountId,
     scope.currency,
@@ -269,13 +265,10 @@ export async function usageGroups(tx: Tx, scope: UsageScope, versions: PriceVers
 /** Late usage: Σ (seconds − invoiced seconds) of late buckets of months before `before`, by month. */
 export async function lateGroups(tx: Tx, accountId: string, currency: string, before: Date, versions: PriceVersion[]): Promise<UsageGroup[]> {
   const rows = await tx.$queryRawUnsafe<GroupRow[]>(
-    `SELECT b."clusterId", b."clusterName", b."namespace", b."workloadKind", b."workloadName", b."cpuMilli", b."memoryMi", b."cpuType", b."gpuModel", b."gpuMilli", b."spot",
-            v."id" AS "versionId", SUM(u."seconds" - u."invoicedSeconds")::bigint AS "seconds", to_char(u."hour" AT TIME ZONE 'UTC', 'YYYY-MM') AS "adjustmentFor"
-     FROM "UsageRecord" u
-     JOIN "BillablePod" b ON b."podUid" = u."podUid"
-     JOIN jsonb_to_recordset($1::jsonb) AS v("region" text, "id" text, "lo" timestamptz, "hi" timestamptz) ON v."region" = b."region" AND u."hour" >= v."lo" AND u."hour" < v."hi"
+    `SELECT ${GROUP_DIMENSIONS}, SUM(u."seconds" - u."invoicedSeconds")::bigint AS "seconds", to_char(u."hour" AT TIME ZONE 'UTC', 'YYYY-MM') AS "adjustmentFor"
+     ${GROUP_SOURCE}
      WHERE u."accountId" = $2::uuid AND u."late" AND u."currency" = $3 AND u."hour" < $4
-     GROUP BY b."clusterId", b."clusterName", b."namespace", b."workloadKind", b."workloadName", b."cpuMilli", b."memoryMi", b."cpuType", b."gpuModel", b."gpuMilli", b."spot", v."id", 14`,
+     GROUP BY ${GROUP_DIMENSIONS}, "adjustmentFor"`,
     JSON.stringify(versionRanges(versions)),
     accountId,
     currency,
@@ -292,7 +285,7 @@ function toGroup(r: GroupRow, hour: number | null): UsageGroup & { hour: number 
     workloadKind: r.workloadKind,
     workloadName: r.workloadName,
     spec: specOf(r),
-    versionId: r.versionId,
+    versionId: r.id,
     seconds: BigInt(r.seconds),
     adjustmentFor: r.adjustmentFor,
     hour,

@@ -12,6 +12,7 @@ import {
 } from './invoice';
 import { amountMicro, divRound, exactAmount, formatMicro } from './money';
 import type { BilledSpec, InvoiceLine, PriceItems, PriceVersion, Resource, UsageGroup } from './types';
+import { mulberry32 } from '../random';
 
 /** The test's own catalog (not the catalog module's defaults): Tencent's CNY prices. */
 const ITEMS: PriceItems = {
@@ -107,18 +108,6 @@ function csvRecords(text: string): Record<string, string>[] {
     expect(r).toHaveLength(head.length);
     return Object.fromEntries(head.map((h, i) => [h, r[i]]));
   });
-}
-
-/** mulberry32: a small seeded PRNG, so the property test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('rateGroups', () => {

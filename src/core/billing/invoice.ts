@@ -165,7 +165,7 @@ export interface InvoiceHeader {
 }
 
 /** Basis points as a percentage with 2 decimals (2000 → "20.00"). */
-function ratePercent(rateBp: number): string {
+export function ratePercent(rateBp: number): string {
   return scaled(BigInt(rateBp), 2);
 }
 

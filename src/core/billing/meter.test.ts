@@ -1,21 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { HOUR_MS, type MeterInput, type MeterPlan } from './types';
 import { billedSeconds, hourBuckets, hourStart, meterPlan } from './meter';
+import { mulberry32 } from '../random';
 
 const at = (iso: string): number => Date.parse(iso);
 const DAY_MS = 24 * HOUR_MS;
-
-/** A seeded PRNG (mulberry32): the property tests are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** An integer in [lo, hi]. */
 function int(rand: () => number, lo: number, hi: number): number {

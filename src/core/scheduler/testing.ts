@@ -20,6 +20,7 @@ import {
   type Taint,
   type Toleration,
 } from './types';
+import { mulberry32 } from '../random';
 
 export const GI = 1024;
 export const EKLET_TAINT: Taint = { key: TAINT_EKLET, value: '', effect: 'NoSchedule' };
@@ -122,13 +123,4 @@ export function placed(uid: string, p: Partial<PlacedPod> = {}): PlacedPod {
 }
 
 /** A deterministic random source (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = mulberry32;

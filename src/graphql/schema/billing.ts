@@ -4,6 +4,7 @@ import { ClusterRef, PodRef } from './refs';
 import { AppError, notFound } from '../../app/errors';
 import { findCluster, isUuid } from '../../app/clusters';
 import {
+  budgetSpentNano,
   clusterUsage,
   costTick,
   deleteBudget,
@@ -25,7 +26,7 @@ import {
 import { budgetAlertStream, costTickerStream } from '../../app/billingStreams';
 import { versionAt } from '../../core/billing/catalog';
 import { divRound, formatMicro, formatNano, parseDecimal } from '../../core/billing/money';
-import { formatQuantity, invoiceCsv, invoiceJson, invoiceTotal, quantityUnit, resourceLabel } from '../../core/billing/invoice';
+import { formatQuantity, invoiceCsv, invoiceJson, invoiceTotal, quantityUnit, ratePercent, resourceLabel } from '../../core/billing/invoice';
 import { percentOf } from '../../core/billing/budget';
 import { monthKey } from '../../core/billing/months';
 import { FULL_RATE_BP, type InvoiceLine, type PriceItems, type PriceVersion } from '../../core/billing/types';
@@ -56,7 +57,6 @@ const ResourceEnum = builder.enumType('BilledResource', {
   values: { CPU: { value: 'cpu' }, MEMORY: { value: 'memory' }, GPU: { value: 'gpu' } } as const,
 });
 
-const ratePercent = (bp: number) => `${Math.floor(bp / 100)}.${String(bp % 100).padStart(2, '0')}`;
 
 // ───────────────────────────── prices ─────────────────────────────
 
@@ -576,10 +576,14 @@ const BudgetRef = builder.objectRef<Budget>('Budget').implement({
   }),
 });
 
-async function spentNano(ctx: Context, b: Budget): Promise<bigint> {
-  const month = monthKey(ctx.svc.clock.now());
-  const where = b.clusterId ? { clusterId: b.clusterId, month, currency: b.currency } : { accountId: b.accountId, month, currency: b.currency };
-  return BigInt((await ctx.svc.db.clusterCost.aggregate({ where, _sum: { costNano: true } }))._sum.costNano ?? 0n);
+/** A budget's spend this month, read once per request (spent and percentUsed share it). */
+const spentCache = new WeakMap<Context, Map<string, Promise<bigint>>>();
+function spentNano(ctx: Context, b: Budget): Promise<bigint> {
+  let m = spentCache.get(ctx);
+  if (!m) spentCache.set(ctx, (m = new Map()));
+  let p = m.get(b.id);
+  if (!p) m.set(b.id, (p = budgetSpentNano(ctx.svc, b, monthKey(ctx.svc.clock.now()))));
+  return p;
 }
 
 builder.queryField('budgets', (t) =>
