@@ -69,6 +69,24 @@ describe('the pod loop', () => {
     expect((await svc.provider.describeSandboxes([pod.uid]))[0].phase).toBe('Gone');
   });
 
+  it('records the sandbox events nobody observed before a pod deleted meanwhile is DELETED (its Pulling included)', async () => {
+    await newCluster();
+    const [pod] = await addPods(1, { 'sim.nodeless.dev/boot-ms': '1000', 'sim.nodeless.dev/pull-ms': '500' });
+    await reconcilePods(svc, clusterId); // bound and launched: ContainerCreating, sandbox booting
+    // the sandbox pulls and starts, but no pass observes it (say its worker died) before the delete
+    clock.advance(3000);
+    await store.prisma.pod.update({ where: { id: pod.id }, data: { status: 'Terminating', deletionTimestamp: new Date(clock.now()), resourceVersion: { increment: 1 } } });
+    await reconcilePods(svc, clusterId);
+    clock.advance(1000);
+    await reconcilePods(svc, clusterId);
+    expect(await store.prisma.pod.count({ where: { id: pod.id } })).toBe(0);
+    const events = await store.prisma.event.findMany({ where: { clusterId, involvedUid: pod.uid }, orderBy: { sequence: 'asc' } });
+    expect(events.map((e) => `${e.type} ${e.reason}`)).toEqual(['MODIFIED Scheduled', 'MODIFIED Pulling', 'MODIFIED Pulled', 'MODIFIED Created', 'MODIFIED Started', 'DELETED Deleted']);
+    const pulling = events.find((e) => e.reason === 'Pulling')!;
+    const ledger = await store.prisma.billablePod.findUniqueOrThrow({ where: { podUid: pod.uid } });
+    expect(pulling.eventTime?.getTime()).toBe(ledger.from.getTime());
+  });
+
   it('looks at every page of waiting pods in one pass, and sleeps instead of spinning', async () => {
     await newCluster();
     await addPods(POD_BATCH); // slow: 5 s boot

@@ -104,7 +104,10 @@ async function stopAndDelete(pass: Pass): Promise<void> {
   for await (const dying of pages(svc, { clusterId, deletionTimestamp: { not: null } })) {
     const uids = dying.map((p) => p.uid);
     await svc.provider.deleteSandboxes(uids);
-    const states = await svc.provider.describeSandboxes(uids);
+    // the agent's events not recorded yet (a pod deleted before its sandbox was observed, e.g.
+    // while the worker that launched it was down) are recorded before DELETED, so a pod's events
+    // always tell its billed lifetime (the Pulling that started billing included)
+    const states = await svc.provider.describeSandboxes(uids, dying.map((p) => p.syncedAt?.getTime() ?? (p.scheduledAt ?? p.createdAt).getTime() - 1));
     const billing = new Map<string, LedgerEntry>();
     const now = new Date(svc.clock.now());
     const gone = dying.filter((p, i) => {
@@ -127,7 +130,11 @@ async function stopAndDelete(pass: Pass): Promise<void> {
       const ended = removed.flatMap((p) => (billing.has(p.id) ? [billing.get(p.id)!] : []));
       if ((await recordBillable(tx, pass.ledger, ended)) > 0) pass.metered = true;
       // a pod that was still billing stopped when its sandbox was gone: that is when DELETED happened
-      const events = removed.map((p) => ({ ...deleted(p), ...(billing.has(p.id) && !p.billingUntil ? { at: billing.get(p.id)!.until!.getTime() } : {}) }));
+      const stateOf = new Map(dying.map((p, i) => [p.id, states[i]]));
+      const events: EventInput[] = removed.flatMap((p) => [
+        ...(stateOf.get(p.id)?.events ?? []).map((e) => ({ pod: p, type: 'MODIFIED' as const, eventType: e.type, reason: e.reason, message: e.message, at: e.at })),
+        { ...deleted(p), ...(billing.has(p.id) && !p.billingUntil ? { at: billing.get(p.id)!.until!.getTime() } : {}) },
+      ]);
       return appendEvents(tx, clusterId, events, now, () => svc.ids.uuid());
     });
     await publishEvents(svc.bus, clusterId, records);
