@@ -31,22 +31,36 @@ export async function createAccount(svc: Services, input: { name: string }): Pro
   return { account, token, userErrors: [] };
 }
 
-/** Resolves `Authorization: Bearer <token>` (or the bare token) to an account, or null. */
-export async function authenticate(svc: Services, authorization: string | null | undefined): Promise<Account | null> {
+/** Who a request acts as: the account, and the token it used (its scope). */
+export interface Principal {
+  account: Account;
+  /** The ApiToken row the request presented. */
+  tokenId: string;
+  /** The token may read but not change anything (mutations are FORBIDDEN). */
+  readOnly: boolean;
+}
+
+/** The bearer token in an Authorization header value (`Bearer <token>` or the bare token), or null. */
+export function bearerToken(authorization: string | null | undefined): string | null {
   if (!authorization) return null;
   const m = /^\s*(?:Bearer\s+)?(\S+)\s*$/i.exec(authorization);
-  if (!m || !m[1].startsWith(TOKEN_PREFIX)) return null;
-  const row = await svc.db.apiToken.findUnique({ where: { hash: hashToken(m[1]) }, include: { account: true } });
+  return m ? m[1] : null;
+}
+
+/** Resolves `Authorization: Bearer <token>` (or the bare token) to its principal, or null. */
+export async function authenticate(svc: Services, authorization: string | null | undefined): Promise<Principal | null> {
+  const token = bearerToken(authorization);
+  if (!token || !token.startsWith(TOKEN_PREFIX)) return null;
+  const row = await svc.db.apiToken.findUnique({ where: { hash: hashToken(token) }, include: { account: true } });
   if (!row || row.revokedAt) return null;
-  return row.account;
+  return { account: row.account, tokenId: row.id, readOnly: false };
 }
 
 /** True when the header carries the operator token (compared in constant time). */
 export function isOperator(svc: Services, authorization: string | null | undefined): boolean {
-  if (!authorization) return false;
-  const m = /^\s*(?:Bearer\s+)?(\S+)\s*$/i.exec(authorization);
-  if (!m) return false;
-  const a = createHash('sha256').update(m[1]).digest();
+  const token = bearerToken(authorization);
+  if (!token) return false;
+  const a = createHash('sha256').update(token).digest();
   const b = createHash('sha256').update(svc.settings.operatorToken).digest();
   return timingSafeEqual(a, b);
 }

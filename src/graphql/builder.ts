@@ -3,6 +3,7 @@ import RelayPlugin, { decodeGlobalID, resolveCursorConnection, type DefaultConne
 import { GraphQLError } from 'graphql';
 import type { Account } from '../generated/prisma/client';
 import type { Services } from '../app/services';
+import type { Principal } from '../app/accounts';
 import { AppError, type UserError } from '../app/errors';
 import { isUuid } from '../app/clusters';
 import { findUnstorableText } from '../core/manifest';
@@ -10,6 +11,8 @@ import { findUnstorableText } from '../core/manifest';
 export interface Context {
   svc: Services;
   account: Account | null;
+  /** The account's token used, with its scope (null: anonymous or operator). */
+  principal: Principal | null;
   /** The request carries the operator token (fleet and spot capacity operations). */
   operator: boolean;
 }

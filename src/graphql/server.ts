@@ -6,7 +6,7 @@ import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Services } from '../app/services';
-import { authenticate, isOperator } from '../app/accounts';
+import { authorize } from './auth';
 import { schema } from './schema';
 import { findUnstorableText, UNSTORABLE_TEXT } from '../core/manifest';
 import type { Context } from './builder';
@@ -105,11 +105,10 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
       },
     },
     // over WebSocket there is no request: onSubscribe below authenticates from connectionParams
-    context: async ({ request }: Partial<YogaInitialContext>): Promise<Context> => ({
-      svc,
-      account: request ? await authenticate(svc, request.headers.get('authorization')) : null,
-      operator: request ? isOperator(svc, request.headers.get('authorization')) : false,
-    }),
+    context: async ({ request }: Partial<YogaInitialContext>): Promise<Context> => {
+      const auth = await authorize(svc, request?.headers.get('authorization'));
+      return { svc, account: auth.account, principal: auth.principal, operator: auth.operator };
+    },
   });
 
   const server: Server = createHttpServer((req, res) => {
@@ -144,7 +143,10 @@ export async function startApiServer(svc: Services, opts: { port: number; host?:
             operationName: payload.operationName,
             document: parse(payload.query),
             variableValues: payload.variables,
-            contextValue: { ...(await contextFactory()), svc, account: await authenticate(svc, typeof authorization === 'string' ? authorization : undefined), operator: isOperator(svc, typeof authorization === 'string' ? authorization : undefined) },
+            contextValue: await (async () => {
+              const auth = await authorize(svc, typeof authorization === 'string' ? authorization : undefined);
+              return { ...(await contextFactory()), svc, account: auth.account, principal: auth.principal, operator: auth.operator };
+            })(),
             rootValue: { execute, subscribe },
           };
           const errors = validate(args.schema, args.document);
