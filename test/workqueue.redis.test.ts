@@ -70,8 +70,9 @@ describe.runIf(!!url)('RedisWorkQueue', () => {
       await client.connect();
       try {
         const keys = (await client.keys(`nodeless:wq:${name}:*`)).sort();
+        // 'n:q:' and 'n:wait': the routine lane's queue of the system tenant "" and its waiting tenants
         expect(keys).toEqual(
-          ['dirty', 'failures', 'inflight', 'queue', 'tokens'].map((k) => `nodeless:wq:${name}:${k}`),
+          ['all', 'dirty', 'failures', 'inflight', 'lane', 'n:q:', 'n:wait', 'seq', 'tenant', 'tokens'].map((k) => `nodeless:wq:${name}:${k}`),
         );
         await q.clear();
         expect(await client.keys(`nodeless:wq:${name}:*`)).toEqual([]);
@@ -107,13 +108,13 @@ describe.runIf(!!url)('RedisWorkQueue', () => {
       await raw.connect();
       try {
         // Written behind the queue's back, so no wake-up is published.
-        await raw.zAdd(`nodeless:wq:${name}:queue`, { score: clock.now(), value: 'sneaky' });
+        await raw.zAdd(`nodeless:wq:${name}:all`, { score: clock.now(), value: 'sneaky' });
         await within(queues[0].waitForWork(60_000), 'waitForWork with a due key');
         expect(clock.now()).toBe(Date.UTC(2030, 0, 1));
 
         // A key due before the timeout shortens the wait (the caller's plan may be stale).
-        await raw.del(`nodeless:wq:${name}:queue`);
-        await raw.zAdd(`nodeless:wq:${name}:queue`, { score: clock.now() + 300, value: 'soon' });
+        await raw.del(`nodeless:wq:${name}:all`);
+        await raw.zAdd(`nodeless:wq:${name}:all`, { score: clock.now() + 300, value: 'soon' });
         let resolved = false;
         const waiting = queues[0].waitForWork(60_000).then(() => (resolved = true));
         await queues[0].size(); // the head lookup was sent before this round trip

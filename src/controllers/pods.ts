@@ -13,9 +13,32 @@ import { wakeClustersWaitingForCapacity } from '../app/fleet';
 import { observedTransition } from '../core/podstatus';
 import type { SandboxRequest } from '../ports/provider';
 import type { PodSpec } from '../core/workloads/specs';
+import { tenantOf } from '../ports/workqueue';
+import { yieldTurn } from '../worker/turns';
 
-/** Pods read, sent to the provider and written per page. */
+/**
+ * Most pods one step of a pass handles: the rest is left to the next pass, which is queued at
+ * once (behind the other tenants' due work). Bounds how long one cluster's pass holds a worker
+ * slot.
+ */
 export const POD_BATCH = 1000;
+
+/**
+ * Pods sent to the provider and written in one go (one transaction), and placed by the
+ * scheduling core between two turns: a step works through its slice in chunks and takes a turn
+ * (worker/turns: the event loop, and the work of lighter tenants, go first) between two. Bounds
+ * how long the pass holds the event loop, row locks and the database at a time.
+ */
+export const POD_CHUNK = 50;
+
+/** `rows` in chunks of POD_CHUNK, taking a turn between two. */
+async function* inChunks<T>(rows: T[]): AsyncGenerator<T[]> {
+  for (let i = 0; i < rows.length; i += POD_CHUNK) {
+    if (i > 0) await yieldTurn();
+    yield rows.slice(i, i + POD_CHUNK);
+  }
+}
+
 
 /** How long after a sandbox's expected change the loop re-checks if no notification came. */
 export const NOTIFICATION_GRACE_MS = 1000;
@@ -40,6 +63,15 @@ interface Pass {
 }
 
 /**
+ * Where the deletion step of a cluster's pass left off, when there were more pods being deleted
+ * than one pass handles, and the earliest sandbox change seen since the round began: the next pass
+ * goes on after `after` (so every terminating pod is asked to stop, however many wait for their
+ * sandboxes), and the round's last pass sleeps until `wakeAt`. In-process only: a round lost with
+ * its worker starts again from the first pod.
+ */
+const deletionRounds = new Map<string, { after: string; wakeAt: number | null }>();
+
+/**
  * The per-cluster pod loop (what kube-scheduler and the kubelet do for a node-based cluster):
  *  1. stop the sandboxes of pods being deleted, and delete the pods once the provider says gone;
  *  2. record what the sandboxes report (container states, restarts, readiness, exit) and their
@@ -57,6 +89,7 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
   if (!cluster) return;
   const ledger: LedgerCluster = { ...cluster, currency: regionCurrency(svc, cluster.region) };
   const pass: Pass = { svc, clusterId, ledger, metered: false, touchedWorkloads: new Set(), again: false, wakeAt: null, retryAt: null, freed: false };
+  const tenant = tenantOf(cluster.accountId, clusterId);
   const failures: unknown[] = [];
   for (const step of [stopAndDelete, observe, () => schedule(pass, cluster.region), () => launch(pass, cluster.accountId, cluster.region)]) {
     try {
@@ -64,16 +97,18 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
     } catch (err) {
       failures.push(err);
     }
+    // lets the event loop (an api in this process) and the work of lighter tenants go first
+    await yieldTurn();
   }
-  for (const w of pass.touchedWorkloads) await svc.queue.add(keys.workload(w));
-  if (pass.metered) await svc.queue.add(keys.meter(clusterId));
+  for (const w of pass.touchedWorkloads) await svc.queue.add(keys.workload(w), tenant);
+  if (pass.metered) await svc.queue.add(keys.meter(clusterId), tenant);
   if (pass.freed) await wakeClustersWaitingForCapacity(svc, cluster.region, clusterId);
-  if (pass.again) await svc.queue.add(keys.pods(clusterId));
+  if (pass.again) await svc.queue.add(keys.pods(clusterId), tenant);
   // The provider's notification normally wakes this loop when a sandbox changes; this timed
   // re-check is the safety net for a lost notification (e.g. the notifying worker died).
   else {
     const wake = Math.min(pass.wakeAt === null ? Infinity : pass.wakeAt + NOTIFICATION_GRACE_MS, pass.retryAt ?? Infinity);
-    if (wake !== Infinity) await svc.queue.addAfter(keys.pods(clusterId), Math.max(0, wake - svc.clock.now()));
+    if (wake !== Infinity) await svc.queue.addAfter(keys.pods(clusterId), Math.max(0, wake - svc.clock.now()), tenant);
   }
   if (failures.length > 0) throw failures[0];
 }
@@ -82,63 +117,84 @@ const later = (pass: Pass, t: number | null) => {
   if (t !== null && (pass.wakeAt === null || t < pass.wakeAt)) pass.wakeAt = t;
 };
 
-/** Every page of pods matching `where`, in id order (keyset paging, so no page is skipped). */
-async function* pages(svc: Services, where: Prisma.PodWhereInput, withSpec = false): AsyncGenerator<Pod[]> {
-  let after: string | undefined;
-  for (;;) {
-    const page = (await svc.db.pod.findMany({
-      where: { ...where, ...(after ? { id: { gt: after } } : {}) },
-      orderBy: { id: 'asc' },
-      take: POD_BATCH,
-      omit: withSpec ? { containerStatuses: true } : POD_LIGHT,
-    })) as Pod[];
-    if (page.length > 0) yield page;
-    if (page.length < POD_BATCH) return;
-    after = page[page.length - 1].id;
+/**
+ * The first POD_BATCH pods matching `where` (after `after`), in id order; a full page means more
+ * may wait: the pass is run again at once.
+ */
+async function page(pass: Pass, where: Prisma.PodWhereInput, opts: { withSpec?: boolean; after?: string } = {}): Promise<Pod[]> {
+  const rows = (await pass.svc.db.pod.findMany({
+    where: { ...where, ...(opts.after ? { id: { gt: opts.after } } : {}) },
+    orderBy: { id: 'asc' },
+    take: POD_BATCH,
+    omit: opts.withSpec ? { containerStatuses: true } : POD_LIGHT,
+  })) as Pod[];
+  if (rows.length === POD_BATCH) pass.again = true;
+  return rows;
+}
+
+/**
+ * 1. Pods being deleted: stop their sandboxes (by uid, recorded or not), delete them once gone.
+ * One slice per pass; when there are more, the next pass goes on where this one stopped (see
+ * deletionRounds), so pods whose sandboxes take a while to stop do not hold back the others.
+ */
+async function stopAndDelete(pass: Pass): Promise<void> {
+  const { clusterId } = pass;
+  const round = deletionRounds.get(clusterId);
+  const dying = await page(pass, { clusterId, deletionTimestamp: { not: null } }, { after: round?.after });
+  let wake = round?.wakeAt ?? null;
+  for await (const chunk of inChunks(dying)) wake = earliest(wake, await stopAndDeleteChunk(pass, chunk));
+  if (dying.length === POD_BATCH) {
+    deletionRounds.set(clusterId, { after: dying[dying.length - 1].id, wakeAt: wake }); // more wait: the next pass goes on
+  } else {
+    deletionRounds.delete(clusterId);
+    later(pass, wake);
   }
 }
 
-/** 1. Pods being deleted: stop their sandboxes (by uid, recorded or not), delete them once gone. */
-async function stopAndDelete(pass: Pass): Promise<void> {
+const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+/** Stops the sandboxes of these pods and deletes those whose sandbox is gone; returns the earliest change of the others. */
+async function stopAndDeleteChunk(pass: Pass, dying: Pod[]): Promise<number | null> {
   const { svc, clusterId } = pass;
-  for await (const dying of pages(svc, { clusterId, deletionTimestamp: { not: null } })) {
-    const uids = dying.map((p) => p.uid);
-    await svc.provider.deleteSandboxes(uids);
-    // the agent's events not recorded yet (a pod deleted before its sandbox was observed, e.g.
-    // while the worker that launched it was down) are recorded before DELETED, so a pod's events
-    // always tell its billed lifetime (the Pulling that started billing included)
-    const states = await svc.provider.describeSandboxes(uids, dying.map((p) => p.syncedAt?.getTime() ?? (p.scheduledAt ?? p.createdAt).getTime() - 1));
-    const billing = new Map<string, LedgerEntry>();
-    const now = new Date(svc.clock.now());
-    const gone = dying.filter((p, i) => {
-      if (states[i].phase !== 'Gone') {
-        later(pass, states[i].nextChangeAt);
-        return false;
-      }
-      // the pod's billable period ends when its sandbox is gone (or ended before: a finish)
-      const b = states[i].billing;
-      const from = p.billingFrom ?? (b.from === null ? null : new Date(b.from));
-      if (from) billing.set(p.id, { pod: p, from, until: p.billingUntil ?? (b.until === null ? now : new Date(b.until)) });
-      return true;
-    });
-    if (gone.length === 0) continue;
-    const records = await svc.db.$transaction(async (tx) => {
-      const removed = await deletePods(tx, gone);
-      if (removed.length < gone.length) pass.again = true;
-      for (const p of removed) if (p.workloadId) pass.touchedWorkloads.add(p.workloadId);
-      if (removed.some((p) => p.allocated)) pass.freed = true;
-      const ended = removed.flatMap((p) => (billing.has(p.id) ? [billing.get(p.id)!] : []));
-      if ((await recordBillable(tx, pass.ledger, ended)) > 0) pass.metered = true;
-      // a pod that was still billing stopped when its sandbox was gone: that is when DELETED happened
-      const stateOf = new Map(dying.map((p, i) => [p.id, states[i]]));
-      const events: EventInput[] = removed.flatMap((p) => [
-        ...(stateOf.get(p.id)?.events ?? []).map((e) => ({ pod: p, type: 'MODIFIED' as const, eventType: e.type, reason: e.reason, message: e.message, at: e.at })),
-        { ...deleted(p), ...(billing.has(p.id) && !p.billingUntil ? { at: billing.get(p.id)!.until!.getTime() } : {}) },
-      ]);
-      return appendEvents(tx, clusterId, events, now, () => svc.ids.uuid());
-    });
-    await publishEvents(svc.bus, clusterId, records);
-  }
+  let wake: number | null = null;
+  if (dying.length === 0) return wake;
+  const uids = dying.map((p) => p.uid);
+  await svc.provider.deleteSandboxes(uids);
+  // the agent's events not recorded yet (a pod deleted before its sandbox was observed, e.g.
+  // while the worker that launched it was down) are recorded before DELETED, so a pod's events
+  // always tell its billed lifetime (the Pulling that started billing included)
+  const states = await svc.provider.describeSandboxes(uids, dying.map((p) => p.syncedAt?.getTime() ?? (p.scheduledAt ?? p.createdAt).getTime() - 1));
+  const billing = new Map<string, LedgerEntry>();
+  const now = new Date(svc.clock.now());
+  const gone = dying.filter((p, i) => {
+    if (states[i].phase !== 'Gone') {
+      wake = earliest(wake, states[i].nextChangeAt);
+      return false;
+    }
+    // the pod's billable period ends when its sandbox is gone (or ended before: a finish)
+    const b = states[i].billing;
+    const from = p.billingFrom ?? (b.from === null ? null : new Date(b.from));
+    if (from) billing.set(p.id, { pod: p, from, until: p.billingUntil ?? (b.until === null ? now : new Date(b.until)) });
+    return true;
+  });
+  if (gone.length === 0) return wake;
+  const records = await svc.db.$transaction(async (tx) => {
+    const removed = await deletePods(tx, gone);
+    if (removed.length < gone.length) pass.again = true;
+    for (const p of removed) if (p.workloadId) pass.touchedWorkloads.add(p.workloadId);
+    if (removed.some((p) => p.allocated)) pass.freed = true;
+    const ended = removed.flatMap((p) => (billing.has(p.id) ? [billing.get(p.id)!] : []));
+    if ((await recordBillable(tx, pass.ledger, ended)) > 0) pass.metered = true;
+    // a pod that was still billing stopped when its sandbox was gone: that is when DELETED happened
+    const stateOf = new Map(dying.map((p, i) => [p.id, states[i]]));
+    const events: EventInput[] = removed.flatMap((p) => [
+      ...(stateOf.get(p.id)?.events ?? []).map((e) => ({ pod: p, type: 'MODIFIED' as const, eventType: e.type, reason: e.reason, message: e.message, at: e.at })),
+      { ...deleted(p), ...(billing.has(p.id) && !p.billingUntil ? { at: billing.get(p.id)!.until!.getTime() } : {}) },
+    ]);
+    return appendEvents(tx, clusterId, events, now, () => svc.ids.uuid());
+  });
+  await publishEvents(svc.bus, clusterId, records);
+  return wake;
 }
 
 /**
@@ -150,7 +206,8 @@ async function stopAndDelete(pass: Pass): Promise<void> {
 async function observe(pass: Pass): Promise<void> {
   const { svc, clusterId } = pass;
   const now = svc.clock.now();
-  for await (const due of pages(svc, { clusterId, sandboxId: { not: null }, deletionTimestamp: null, nextCheckAt: { lte: new Date(now) } })) {
+  const slice = await page(pass, { clusterId, sandboxId: { not: null }, deletionTimestamp: null, nextCheckAt: { lte: new Date(now) } });
+  for await (const due of inChunks(slice)) {
     // events from the sandbox's creation on (it was created at scheduledAt: (after, upTo] must include that instant)
     const after = due.map((p) => p.syncedAt?.getTime() ?? (p.scheduledAt ?? p.createdAt).getTime() - 1);
     const states = await svc.provider.describeSandboxes(due.map((p) => p.uid), after);
@@ -188,8 +245,12 @@ async function schedule(pass: Pass, regionName: string): Promise<void> {
   if (pending.length === POD_BATCH) pass.again = true;
   if (pending.length > 0) {
     const snapshot = await loadSnapshot(svc, clusterId, regionName);
-    const plan = planPlacements(svc, snapshot, pending, now);
-    await bind(pass, plan, snapshot, now);
+    const plan = await planPlacements(svc, snapshot, pending, now);
+    // bound in chunks (each chunk's hosts locked by its own transaction)
+    for (let i = 0; i < Math.max(plan.binds.length, plan.failures.length); i += POD_CHUNK) {
+      if (i > 0) await yieldTurn();
+      await bind(pass, { binds: plan.binds.slice(i, i + POD_CHUNK), failures: plan.failures.slice(i, i + POD_CHUNK) }, snapshot, now);
+    }
   }
   // wake when the next back-off ends
   const next = await svc.db.pod.aggregate({ where: { ...due, nextScheduleAt: { gt: new Date(now) } }, _min: { nextScheduleAt: true } });
@@ -257,11 +318,15 @@ interface Plan {
   failures: { pod: Pod; message: string; nominatedHost: string | null; victims: string[] }[];
 }
 
-/** Runs the scheduling core over the pending pods in queue order (pure work on the snapshot). */
-function planPlacements(svc: Services, { snap }: SnapshotData, pending: Pod[], now: number): Plan {
+/**
+ * Runs the scheduling core over the pending pods in queue order (pure work on the snapshot),
+ * taking a turn (worker/turns) every POD_CHUNK pods.
+ */
+async function planPlacements(svc: Services, { snap }: SnapshotData, pending: Pod[], now: number): Promise<Plan> {
   const profile = svc.settings.scheduler;
   const plan: Plan = { binds: [], failures: [] };
-  for (const pod of pending) {
+  for (const [i, pod] of pending.entries()) {
+    if (i > 0 && i % POD_CHUNK === 0) await yieldTurn();
     const sp = schedulingPodOf({
       uid: pod.uid,
       namespace: pod.namespace,
@@ -276,6 +341,7 @@ function planPlacements(svc: Services, { snap }: SnapshotData, pending: Pod[], n
     });
     if (!sp.ok) {
       plan.failures.push({ pod, message: `the pod cannot be scheduled: ${sp.errors.map((e) => e.message).join('; ')}`, nominatedHost: null, victims: [] });
+      svc.metrics.schedulingAttempts.inc({ result: 'error' });
       continue;
     }
     const r = scheduleOne(profile, snap, sp.pod, Math.random);
@@ -284,14 +350,17 @@ function planPlacements(svc: Services, { snap }: SnapshotData, pending: Pod[], n
     if (r.kind === 'Scheduled') {
       assume(snap, sp.pod, r.hostId, r.option, now);
       plan.binds.push({ pod, hostId: r.hostId, option: r.option });
+      svc.metrics.schedulingAttempts.inc({ result: 'scheduled' });
     } else if (r.kind === 'Unschedulable') {
       if (r.preemption) {
         for (const v of r.preemption.victims) forget(snap, v);
         nominate(snap, sp.pod, r.preemption.hostId, r.preemption.option ?? sp.pod.options[0]);
       }
       plan.failures.push({ pod, message: r.message, nominatedHost: r.preemption?.hostId ?? pod.nominatedHost, victims: r.preemption?.victims ?? [] });
+      svc.metrics.schedulingAttempts.inc({ result: 'unschedulable' });
     } else {
       plan.failures.push({ pod, message: `scheduler error: ${r.message}`, nominatedHost: pod.nominatedHost, victims: [] });
+      svc.metrics.schedulingAttempts.inc({ result: 'error' });
     }
   }
   return plan;
@@ -361,7 +430,8 @@ async function bind(pass: Pass, plan: Plan, { hosts }: SnapshotData, now: number
  */
 async function launch(pass: Pass, accountId: string, regionName: string): Promise<void> {
   const { svc, clusterId } = pass;
-  for await (const bound of pages(svc, { clusterId, allocated: true, sandboxId: null, deletionTimestamp: null, finishedAt: null }, true)) {
+  const slice = await page(pass, { clusterId, allocated: true, sandboxId: null, deletionTimestamp: null, finishedAt: null }, { withSpec: true });
+  for await (const bound of inChunks(slice)) {
     const specs = bound.map((p) => p.spec as unknown as PodSpec);
     const images = [...new Set(specs.flatMap((s) => (s.containers ?? []).map((c) => c.image)))];
     const cached = new Set((await svc.db.imageCache.findMany({ where: { accountId, image: { in: images } }, select: { image: true } })).map((c) => c.image));

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/adapters/clock';
-import type { Lease, WorkQueue, WorkQueueOptions } from '../../src/ports/workqueue';
-import { startRunner, type Runner } from '../../src/worker/runner';
+import type { ClaimOptions, Lease, WorkQueue, WorkQueueOptions } from '../../src/ports/workqueue';
+import { startRunner, type FailureInfo, type Runner, type RunnerOptions } from '../../src/worker/runner';
+import { ConflictError, PermanentError } from '../../src/app/errors';
+import { yieldTurn } from '../../src/worker/turns';
 
 /**
  * A queue under test. `open()` returns a consumer handle on the one shared queue: for a
@@ -311,6 +313,119 @@ export function workQueueContract(name: string, factory: WorkQueueHarnessFactory
       await within(q.waitForWork(60_000), 'waitForWork with a due key');
     });
 
+    describe('fairness between tenants', () => {
+      /** Claims until nothing is due (without finishing anything); the keys in claim order. */
+      async function claimAll(queue: WorkQueue = q, opts?: ClaimOptions): Promise<string[]> {
+        const out: string[] = [];
+        for (let lease = await queue.claim(opts); lease; lease = await queue.claim(opts)) out.push(lease.key);
+        return out;
+      }
+
+      it('takes turns between tenants with due work instead of serving the earliest due first', async () => {
+        for (let i = 1; i <= 5; i++) await q.add(`a${i}`, 'acct-a/c1');
+        clock.advance(10);
+        await q.add('b1', 'acct-b/c1');
+        await q.add('c1', 'acct-c/c1');
+        await q.add('c2', 'acct-c/c1');
+        expect(await claimAll()).toEqual(['a1', 'b1', 'c1', 'a2', 'c2', 'a3', 'a4', 'a5']);
+      });
+
+      it('takes turns between accounts first, then between the clusters of an account', async () => {
+        for (const k of ['x1a', 'x1b', 'x1c']) await q.add(k, 'acct-x/c1');
+        for (const k of ['x2a', 'x2b', 'x2c']) await q.add(k, 'acct-x/c2');
+        for (const k of ['y1a', 'y1b', 'y1c']) await q.add(k, 'acct-y/c1');
+        // account x (2 clusters) gets no more turns than account y (1 cluster) while both have due work
+        expect(await claimAll()).toEqual(['x1a', 'y1a', 'x2a', 'y1b', 'x1b', 'y1c', 'x2b', 'x1c', 'x2c']);
+      });
+
+      it('a tenant whose key comes back after each pass goes behind the others waiting', async () => {
+        await q.add('loop', 'acct-a/c1');
+        for (const k of ['b1', 'b2', 'b3']) await q.add(k, 'acct-b/c1');
+        const order: string[] = [];
+        for (let lease = await q.claim(); lease; lease = await q.claim()) {
+          order.push(lease.key);
+          if (lease.key === 'loop' && order.length < 6) await q.add('loop', 'acct-a/c1'); // re-added while in flight
+          await q.done(lease);
+        }
+        expect(order).toEqual(['loop', 'b1', 'loop', 'b2', 'loop', 'b3', 'loop']);
+      });
+
+      it('within a tenant, the earliest due key first; a tenant whose keys are not due takes no turn', async () => {
+        await q.addAfter('a-late', 100, 'acct-a/c1');
+        await q.addAfter('a-soon', 50, 'acct-a/c1');
+        await q.add('b1', 'acct-b/c1');
+        expect(await claimAll()).toEqual(['b1']);
+        clock.advance(100);
+        expect(await claimAll()).toEqual(['a-soon', 'a-late']);
+      });
+
+      it('urgent work of every tenant first, taking turns too', async () => {
+        for (const k of ['a1', 'a2']) await q.add(k, 'acct-a/c1');
+        for (const k of ['b1', 'b2']) await q.add(k, 'acct-b/c1');
+        await q.addUrgent('a-urgent', 'acct-a/c1');
+        await q.addUrgent('b-urgent-1', 'acct-b/c1');
+        await q.addUrgent('b-urgent-2', 'acct-b/c1');
+        await q.addUrgent('a2', 'acct-a/c1'); // moves to the urgent lane
+        expect(await q.size()).toEqual({ waiting: 7, inFlight: 0 });
+        expect(await claimAll()).toEqual(['a-urgent', 'b-urgent-1', 'a2', 'b-urgent-2', 'a1', 'b1', 'b2']);
+      });
+
+      it('defer: an account is passed over while another has due work, and served when only it has', async () => {
+        for (const k of ['a1', 'a2']) await q.add(k, 'acct-a/c1');
+        await q.add('b1', 'acct-b/c1');
+        await q.add('s1'); // system work (tenant "")
+        expect(await claimAll(q, { defer: ['acct-a', ''] })).toEqual(['b1', 'a1', 's1', 'a2']);
+      });
+
+      it('exclude: an account is not served at all', async () => {
+        await q.add('a1', 'acct-a/c1');
+        await q.add('s1');
+        expect(await claimAll(q, { exclude: ['acct-a', ''] })).toEqual([]);
+        expect(await claimAll(q, { exclude: ['acct-a'] })).toEqual(['s1']);
+        expect(await claimAll(q)).toEqual(['a1']);
+      });
+
+      it('a key keeps the tenant it was first queued with while the queue knows it, and the lease tells it', async () => {
+        await q.add('k', 'acct-a/c1');
+        await q.add('k', 'acct-b/c1');
+        const lease = await claimKey();
+        expect(lease.tenant).toBe('acct-a/c1');
+        await q.add('k', 'acct-b/c1'); // dirty: runs again after done, still as acct-a
+        await q.done(lease);
+        const again = await claimKey();
+        expect(again.tenant).toBe('acct-a/c1');
+        await q.fail(again);
+        clock.advance(OPTIONS.backoffMaxMs);
+        expect((await claimKey()).tenant).toBe('acct-a/c1');
+        await q.add('fresh');
+        expect((await claimKey()).tenant).toBe('');
+      });
+
+      it('consumers on different handles share the turns', async () => {
+        const other = await harness.open();
+        for (const k of ['a1', 'a2', 'a3']) await q.add(k, 'acct-a/c1');
+        for (const k of ['b1', 'b2', 'b3']) await other.add(k, 'acct-b/c1');
+        const order: string[] = [];
+        for (let i = 0; i < 6; i++) order.push((await claimKey(i % 2 === 0 ? q : other)).key);
+        expect(order).toEqual(['a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
+      });
+
+      it('an expired lease comes back under its tenant, and a failure keeps the tenant\'s turn order', async () => {
+        await q.add('a1', 'acct-a/c1');
+        await q.add('b1', 'acct-b/c1');
+        const a1 = await claimKey();
+        expect(a1.key).toBe('a1');
+        await q.fail(a1); // due in 100 ms
+        clock.advance(OPTIONS.backoffBaseMs);
+        await q.add('b2', 'acct-b/c1');
+        expect(await claimAll()).toEqual(['b1', 'a1', 'b2']);
+        clock.advance(OPTIONS.leaseMs);
+        expect(await q.reclaimExpired()).toBe(3);
+        const back = await claimKey();
+        expect(back.tenant).toBe(back.key.startsWith('a') ? 'acct-a/c1' : 'acct-b/c1');
+      });
+    });
+
     describe('runner', () => {
       const runners: Runner[] = [];
       let unexpectedErrors: string[] = [];
@@ -326,13 +441,15 @@ export function workQueueContract(name: string, factory: WorkQueueHarnessFactory
         queue: WorkQueue,
         reconcile: (key: string) => Promise<void>,
         concurrency: number,
-        onError?: (key: string, err: unknown) => void,
+        onError?: (key: string, err: unknown, info: FailureInfo) => void,
+        more: Partial<RunnerOptions> = {},
       ): Runner {
         const runner = startRunner(queue, reconcile, {
           concurrency,
           clock,
           leaseMs: OPTIONS.leaseMs,
           onError: onError ?? ((key, err) => unexpectedErrors.push(`${key}: ${String(err)}`)),
+          ...more,
         });
         runners.push(runner);
         return runner;
@@ -509,6 +626,209 @@ export function workQueueContract(name: string, factory: WorkQueueHarnessFactory
         expect(seen).toEqual(['slow']);
         expect(await q.size()).toEqual({ waiting: 1, inFlight: 0 }); // 'slow' done, 'late' untouched
         await within(runner.idle(), 'idle() after stop');
+      });
+
+      /** A reconcile whose items start and then hold until the test releases them, one by one. */
+      function heldItems() {
+        const started: string[] = [];
+        const running = new Set<string>();
+        const gates = new Map<string, Deferred>();
+        let onStart: Deferred<string> | null = null;
+        return {
+          started,
+          running,
+          reconcile: async (key: string) => {
+            started.push(key);
+            running.add(key);
+            const gate = deferred();
+            gates.set(key, gate);
+            onStart?.resolve(key);
+            await gate.promise;
+            running.delete(key);
+          },
+          /** The next item to start (from now). */
+          next(): Promise<string> {
+            onStart = deferred<string>();
+            return within(onStart.promise, 'an item started');
+          },
+          release(key: string) {
+            gates.get(key)!.resolve();
+          },
+          /** Waits until `n` items started in all. */
+          async startedAtLeast(n: number) {
+            while (started.length < n) await this.next();
+          },
+        };
+      }
+
+      it('one account holds at most its share of the runner while another account has work, and never the last slot', async () => {
+        const items = heldItems();
+        // default share: 2 of 4 while another account is active (turns off: this is about slots)
+        const runner = run(q, items.reconcile, 4, undefined, { turnWaitMs: 0 });
+        const aRunning = () => [...items.running].filter((k) => k.startsWith('a')).length;
+        for (let i = 1; i <= 6; i++) await q.add(`a${i}`, 'acct-a/c1');
+        await items.startedAtLeast(3);
+        // alone, account a took three slots, not four: the last one stays free for another account
+        const b1 = items.next();
+        await q.add('b1', 'acct-b/c1');
+        expect(await b1).toBe('b1');
+        expect(aRunning()).toBe(3);
+        await q.add('b2', 'acct-b/c1');
+        await q.add('b3', 'acct-b/c1');
+        // a finishes one: it still holds its share (2) while b runs, so b gets the slot
+        let next = items.next();
+        items.release('a1');
+        expect(await next).toBe('b2');
+        // a finishes another: below its share, a gets the slot (b holds its share of 2)
+        next = items.next();
+        items.release('a2');
+        expect(await next).toBe('a4');
+        next = items.next();
+        items.release('b1');
+        expect(await next).toBe('b3');
+        for (const k of ['a3', 'a4', 'b2', 'b3']) items.release(k);
+        await items.startedAtLeast(9);
+        for (const k of ['a5', 'a6']) items.release(k);
+        await settle([runner], q);
+        expect([...items.started].sort()).toEqual(['a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'b1', 'b2', 'b3']);
+        expect(await q.size()).toEqual({ waiting: 0, inFlight: 0 });
+      });
+
+      it('a permanent failure: reported as permanent, the hook runs while the key is still leased, then done and never retried', async () => {
+        const reports: string[] = [];
+        const hooked: string[] = [];
+        let attempts = 0;
+        const runner = run(
+          q,
+          async () => {
+            attempts++;
+            throw new PermanentError('spec.storage: 1e30 is out of range');
+          },
+          2,
+          (key, err, info) => reports.push(`${key} ${info.kind} ${info.failures} ${(err as Error).message}`),
+          {
+            onPermanent: async (lease, err) => {
+              expect(await q.size()).toEqual({ waiting: 0, inFlight: 1 }); // still leased: nothing else runs it meanwhile
+              hooked.push(`${lease.key} ${lease.tenant} ${(err as Error).message}`);
+            },
+          },
+        );
+        await q.add('workload:w1', 'acct-a/c1');
+        await settle([runner], q);
+        expect(reports).toEqual(['workload:w1 permanent 0 spec.storage: 1e30 is out of range']);
+        expect(hooked).toEqual(['workload:w1 acct-a/c1 spec.storage: 1e30 is out of range']);
+        expect(await q.size()).toEqual({ waiting: 0, inFlight: 0 });
+        clock.advance(10 * OPTIONS.backoffMaxMs);
+        await settle([runner], q);
+        expect(attempts).toBe(1);
+      });
+
+      it('a conflict: run again at once (no backoff, no failure counted); after maxConflictRetries in a row it backs off', async () => {
+        const seen: { at: number; failures: number }[] = [];
+        const spy: WorkQueue = Object.assign(Object.create(Object.getPrototypeOf(q)), q, {
+          claim: async (opts?: ClaimOptions) => {
+            const lease = await q.claim(opts);
+            if (lease) seen.push({ at: clock.now(), failures: lease.failures });
+            return lease;
+          },
+        });
+        const kinds: string[] = [];
+        let conflicts = 2;
+        const runner = run(
+          spy,
+          async () => {
+            if (conflicts-- > 0) throw new ConflictError('the workload changed meanwhile');
+          },
+          2,
+          (_key, _err, info) => kinds.push(info.kind),
+          { maxConflictRetries: 3 },
+        );
+        await q.add('k', 'acct-a/c1');
+        await settle([runner], q);
+        expect(kinds).toEqual(['conflict', 'conflict']);
+        expect(seen).toEqual([0, 0, 0].map((failures) => ({ at: START, failures })));
+
+        // a conflict that keeps coming is not one: past maxConflictRetries it backs off
+        conflicts = 100;
+        seen.length = 0;
+        kinds.length = 0;
+        await q.add('k', 'acct-a/c1');
+        await settle([runner], q);
+        expect(kinds).toEqual(['conflict', 'conflict', 'conflict', 'transient']);
+        expect(seen.map((x) => x.at)).toEqual([START, START, START, START]);
+        expect(await q.nextDueAt()).toBe(START + OPTIONS.backoffBaseMs);
+      });
+
+      it('a transient failure backs off; an error that looks like a bug is reported as unexpected', async () => {
+        const infos: FailureInfo[] = [];
+        const runner = run(
+          q,
+          async (key) => {
+            if (key === 'bug') (undefined as unknown as { x: number }).x;
+            throw new Error('connection reset');
+          },
+          2,
+          (_key, _err, info) => infos.push(info),
+        );
+        await q.add('bug', 'acct-a/c1');
+        await q.add('weather');
+        await settle([runner], q);
+        expect(infos.map((i) => `${i.kind} ${i.expected} ${i.tenant}`).sort()).toEqual(['transient false acct-a/c1', 'transient true ']);
+        expect(await q.size()).toEqual({ waiting: 2, inFlight: 0 });
+        expect(await q.nextDueAt()).toBe(START + OPTIONS.backoffBaseMs);
+      });
+
+      it('turns: a busier account lets a lighter one go first, before an item starts and at a long item\'s yieldTurn', async () => {
+        const log: string[] = [];
+        const started = new Map<string, Deferred>();
+        const release = new Map<string, Deferred>();
+        const gate = (key: string) => {
+          if (!started.has(key)) started.set(key, deferred());
+          if (!release.has(key)) release.set(key, deferred());
+          return { started: started.get(key)!, release: release.get(key)! };
+        };
+        const runner = run(
+          q,
+          async (key) => {
+            log.push(`${key}: start`);
+            const g = gate(key);
+            g.started.resolve();
+            if (key === 'long') {
+              await release.get('long')!.promise; // until the test says: chunk 2
+              const waiting = yieldTurn().then(() => log.push('long: chunk 2'));
+              await flushEventLoop();
+              log.push('long: waiting for b');
+              release.get('b')!.resolve();
+              await waiting;
+              return;
+            }
+            await g.release.promise;
+            log.push(`${key}: done`);
+          },
+          8, // room for all four (a's share: 4)
+        );
+        for (const k of ['long', 'a-hold', 'b', 'a-next']) gate(k);
+        // account a gets two items going, then b (lighter: one item) starts
+        await q.add('long', 'acct-a/c1');
+        await within(started.get('long')!.promise, 'long started');
+        await q.add('a-hold', 'acct-a/c1');
+        await within(started.get('a-hold')!.promise, 'a-hold started');
+        await q.add('b', 'acct-b/c1');
+        await within(started.get('b')!.promise, 'b started');
+        // a third item of a is claimed, but waits for b before it starts (b is older: "newer first" would not hold it)
+        await q.add('a-next', 'acct-a/c1');
+        await flushEventLoop(20);
+        expect(await q.size()).toEqual({ waiting: 0, inFlight: 4 });
+        expect(log).not.toContain('a-next: start');
+        // the long item of a takes a turn mid-way: it waits for b too
+        release.get('long')!.resolve();
+        await within(started.get('a-next')!.promise, 'a-next started after b');
+        release.get('a-hold')!.resolve();
+        release.get('a-next')!.resolve();
+        await settle([runner], q);
+        const order = log.filter((l) => ['long: waiting for b', 'b: done', 'long: chunk 2', 'a-next: start'].includes(l));
+        expect(order.slice(0, 2)).toEqual(['long: waiting for b', 'b: done']);
+        expect(order.slice(2).sort()).toEqual(['a-next: start', 'long: chunk 2']);
       });
     });
   });
