@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { ManualClock } from '../src/adapters/clock';
 import { POD_EVENTS, Subscription, startStack, type Stack } from './support/stack';
 
 /** Bad input anywhere gets a typed error (never INTERNAL_SERVER_ERROR) and changes nothing. */
@@ -71,5 +72,70 @@ describe('bad input at the API edge', () => {
     expect(messages.find((m) => m.id === '2').payload[0].message).toMatch(/Syntax Error/);
     ws.close();
     await good.close();
+  });
+});
+
+/** Values that cannot be stored, and input over the limits, are refused at the API with a field path; nothing is written. */
+describe('limits at the API edge', () => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  let stack: Stack;
+  let token: string;
+  let clusterId: string;
+  const gql = (query: string, variables: Record<string, unknown> = {}) => stack.gql(query, { c: clusterId, ...variables }, token);
+  const APPLY = `mutation($c: ID!, $m: String!) { applyManifest(input: { clusterId: $c, manifest: $m }) { objects { name } userErrors { field code message } } }`;
+
+  beforeAll(async () => {
+    stack = await startStack({ overrides: { clock } });
+    token = (await stack.signup('limits-edge')).token;
+    const c = await stack.gql(`mutation { createCluster(input: { name: "edge", region: "ap-guangzhou" }) { cluster { id } } }`, {}, token);
+    clusterId = c.data.createCluster.cluster.id;
+    await stack.converge(clock);
+  });
+  afterAll(async () => stack?.stop());
+
+  it('refuses a StatefulSet whose volume claim asks for 1e30 bytes, at the claim’s storage, and writes nothing', async () => {
+    const sts = `apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n  serviceName: db\n  selector:\n    matchLabels: { app: db }\n  template:\n    metadata:\n      labels: { app: db }\n    spec:\n      containers: [{ name: db, image: postgres }]\n  volumeClaimTemplates:\n  - metadata: { name: data }\n    spec:\n      accessModes: [ReadWriteOnce]\n      resources:\n        requests:\n          storage: "1e30"\n`;
+    const r = await gql(APPLY, { m: sts });
+    expect(r.data.applyManifest).toEqual({
+      objects: [],
+      userErrors: [{ field: ['manifest', '0', 'spec', 'volumeClaimTemplates', '0', 'spec', 'resources', 'requests', 'storage'], code: 'TOO_LARGE', message: expect.stringContaining('Invalid value: "1e30": must be no more than 9223372036854775807m') }],
+    });
+    const w = await gql(`query($c: ID!) { cluster(id: $c) { workloads(first: 5) { edges { node { name } } } } }`);
+    expect(w.data.cluster.workloads.edges).toEqual([]);
+  });
+
+  it('refuses a metric value of 1e30 (more than a sample stores) with a user error, not an internal error', async () => {
+    const r = await gql(`mutation($c: ID!) { reportExternalMetric(input: { clusterId: $c, name: "queue", value: "1e30" }) { accepted userErrors { field code } } }`);
+    expect(r.errors).toBeUndefined();
+    expect(r.data.reportExternalMetric).toEqual({ accepted: 0, userErrors: [{ field: ['value'], code: 'TOO_LARGE' }] });
+    const pods = await gql(`mutation($c: ID!) { reportPodMetrics(input: { clusterId: $c, pods: [{ name: "p", cpu: "1", memory: "1e30" }] }) { accepted userErrors { field code } } }`);
+    expect(pods.data.reportPodMetrics).toEqual({ accepted: 0, userErrors: [{ field: ['pods', '0', 'memory'], code: 'TOO_LARGE' }] });
+  });
+
+  it('refuses an autoscaler target of 1e30 at its path', async () => {
+    const r = await gql(`mutation($c: ID!) { setAutoscaler(input: { clusterId: $c, name: "h", spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, maxReplicas: 3, metrics: [{ type: "External", external: { metric: { name: "q" }, target: { type: "Value", value: "1e30" } } }] } }) { autoscaler { name } userErrors { field code } } }`);
+    expect(r.data.setAutoscaler).toEqual({ autoscaler: null, userErrors: [{ field: ['spec', 'metrics', '0', 'external', 'target', 'value'], code: 'INVALID_VALUE' }] });
+  });
+
+  it('holds simulateAutoscaler(manifest:) to the manifest size limit, before parsing it', async () => {
+    const manifest = `# ${'x'.repeat(1_048_576)}\n`;
+    const r = await gql(`query($m: String!) { simulateAutoscaler(manifest: $m, currentReplicas: 1, metricsTimeline: [{ at: 0, values: ["1"] }]) { userErrors { field code message } } }`, { m: manifest });
+    expect(r.data.simulateAutoscaler.userErrors).toEqual([{ field: ['manifest'], code: 'TOO_LARGE', message: `manifest: Too long: ${Buffer.byteLength(manifest)} bytes; at most 1048576 bytes (NODELESS_MAX_MANIFEST_BYTES)` }]);
+  });
+
+  it('holds priceQuote(template:) to what one pod may hold', async () => {
+    const template = { spec: { containers: Array.from({ length: 31 }, (_, i) => ({ name: `c${i}`, image: 'nginx' })) } };
+    const r = await gql(`query($c: ID!, $t: JSON!) { priceQuote(clusterId: $c, template: $t) { quote { summary } userErrors { field code message } } }`, { t: template });
+    expect(r.data.priceQuote).toEqual({ quote: null, userErrors: [{ field: ['template', 'spec', 'containers'], code: 'LIMIT_EXCEEDED', message: 'spec.containers: Too many: 31: must have at most 30 containers (containers and initContainers together; NODELESS_MAX_CONTAINERS_PER_POD)' }] });
+  });
+
+  it('returns at most 100 userErrors, the last one counting the rest', async () => {
+    const manifest = Array.from({ length: 150 }, (_, i) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: Bad_${i}\n`).join('---\n');
+    const r = await gql(APPLY, { m: manifest });
+    const errors = r.data.applyManifest.userErrors;
+    expect(errors).toHaveLength(101);
+    expect(errors[0]).toMatchObject({ field: ['manifest', '0', 'metadata', 'name'], code: 'INVALID_VALUE' });
+    // one error per bad name: 150 found, 100 returned
+    expect(errors[100]).toEqual({ field: [], code: 'TOO_MANY_ERRORS', message: '… and 50 more errors' });
   });
 });

@@ -1,9 +1,9 @@
 import { Prisma, type Pod, type Workload } from '../generated/prisma/client';
 import type { Services } from './services';
-import { isUniqueViolation, type UserError } from './errors';
+import { capUserErrors, isUniqueViolation, type UserError } from './errors';
 import { findCluster } from './clusters';
 import { keys } from './topics';
-import { checkPodsPerCluster, lockScope } from './limits';
+import { checkManifestSize, checkObjectCounts, checkPodsPerCluster, exceeded, lockScope, podRoom, scopes } from './limits';
 import { canonicalJson } from '../core/pods';
 import { formatFieldPath, parseManifest, POLICY_KINDS, type ManifestObject, type PolicyObject, type WorkloadObject } from '../core/manifest';
 import { validateUpdate } from '../core/update';
@@ -40,20 +40,19 @@ export interface ApplyResult {
  * written unless all are valid; then all objects are created or updated in one transaction.
  */
 export async function applyManifest(svc: Services, accountId: string, input: { clusterId: string; manifest: string }): Promise<ApplyResult> {
-  const fail = (userErrors: UserError[]): ApplyResult => ({ objects: [], userErrors });
+  const limits = svc.settings.limits;
+  const fail = (userErrors: UserError[]): ApplyResult => ({ objects: [], userErrors: capUserErrors(userErrors, limits.userErrors) });
   const cluster = await findCluster(svc, accountId, input.clusterId);
   if (!cluster) return fail([{ field: ['clusterId'], code: 'NOT_FOUND', message: `cluster ${input.clusterId} not found` }]);
   if (cluster.status !== 'RUNNING') {
     return fail([{ field: ['clusterId'], code: 'CLUSTER_NOT_READY', message: `cluster ${cluster.name} is ${cluster.status}; wait until it is RUNNING` }]);
   }
-  const limits = svc.settings.limits;
-  if (Buffer.byteLength(input.manifest) > limits.manifestBytes) {
-    return fail([{ field: ['manifest'], code: 'TOO_LARGE', message: `manifest is larger than ${limits.manifestBytes} bytes` }]);
-  }
-  const { objects, errors } = parseManifest(input.manifest);
+  const tooLarge = checkManifestSize(input.manifest, ['manifest'], limits);
+  if (tooLarge) return fail([tooLarge]);
+  const { objects, errors } = parseManifest(input.manifest, { limits, maxErrors: limits.userErrors });
   if (errors.length) return fail(errors);
   if (objects.length === 0) return fail([{ field: ['manifest'], code: 'EMPTY', message: 'the manifest contains no objects' }]);
-  if (objects.length > limits.manifestObjects) return fail([{ field: ['manifest'], code: 'TOO_LARGE', message: `a manifest may hold at most ${limits.manifestObjects} objects` }]);
+  if (objects.length > limits.manifestObjects) return fail([{ field: ['manifest'], code: 'TOO_LARGE', message: `a manifest may hold at most ${limits.manifestObjects} objects (NODELESS_MAX_MANIFEST_OBJECTS); it holds ${objects.length}` }]);
 
   // Checks that need the store: namespaces exist (or are in this manifest), limits.
   const userErrors: UserError[] = [];
@@ -67,7 +66,7 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
     if (!isWorkload(o)) continue;
     const wanted = desiredPods(o);
     if (wanted.count > limits.replicasPerWorkload) {
-      userErrors.push({ field: [...o.source, ...wanted.field], code: 'LIMIT_EXCEEDED', message: `${formatFieldPath(wanted.field)}: Invalid value: ${wanted.count}: at most ${limits.replicasPerWorkload} replicas per workload` });
+      userErrors.push({ field: [...o.source, ...wanted.field], code: 'LIMIT_EXCEEDED', message: `${formatFieldPath(wanted.field)}: Invalid value: ${wanted.count}: at most ${limits.replicasPerWorkload} replicas per workload (NODELESS_REPLICAS_PER_WORKLOAD)` });
     }
   }
   if (userErrors.length) return fail(userErrors);
@@ -76,9 +75,12 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
   for (let attempt = 0; ; attempt++) {
     try {
       const result = await svc.db.$transaction(async (tx) => {
-        await lockScope(tx, `pods:${cluster.id}`);
+        await lockScope(tx, scopes.objects(cluster.id));
         const over = await checkPodsPerCluster(tx, cluster.id, limits.podsPerCluster, changes, (k) => [...changes[k].source, ...changes[k].field]);
         if (over) return [over];
+        const counted = objects.filter((o) => o.kind !== 'Pod').map((o) => ({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name, field: [...o.source, 'metadata', 'name'] }));
+        const crowded = await checkObjectCounts(tx, cluster.id, limits, counted);
+        if (crowded.length) return crowded;
         const written = await writeObjects(svc, tx, cluster.id, objects);
         // refused by admission after the policy objects were written: undo them too
         if ('errors' in written) throw new Refused(written.errors);
@@ -194,6 +196,16 @@ async function writeObjects(svc: Services, tx: Prisma.TransactionClient, cluster
   if (policyErrors.length) return { errors: policyErrors };
   const admission = await admitTemplates(tx, clusterId, objects.filter(isWorkload), byKey, podByKey);
   if (admission.errors.length) return { errors: admission.errors };
+  // new bare pods: the live pods of the cluster, counted under its pods lock (taken last)
+  if (admission.pods.size > 0) {
+    const limits = svc.settings.limits;
+    const room = await podRoom(tx, clusterId, limits.podsPerCluster);
+    const fresh = [...admission.pods.keys()];
+    if (fresh.length > room) {
+      const o = fresh[room];
+      return { errors: [{ field: [...o.source, 'metadata', 'name'], code: 'LIMIT_EXCEEDED', message: exceeded(limits, 'podsPerCluster', `pods "${o.metadata.name}"`, "the cluster's pod limit") }] };
+    }
+  }
   for (const o of objects) {
     if (o.kind === 'ResourceQuota' || o.kind === 'LimitRange' || o.kind === 'PriorityClass' || o.kind === 'HorizontalPodAutoscaler') continue;
     if (o.kind === 'Namespace') {

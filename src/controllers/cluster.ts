@@ -1,5 +1,6 @@
 import type { Services } from '../app/services';
 import { keys, topics } from '../app/topics';
+import { ConflictError } from '../app/errors';
 
 /** Brings a PROVISIONING cluster to RUNNING: system namespaces first, then the status. */
 export async function reconcileCluster(svc: Services, id: string): Promise<void> {
@@ -19,6 +20,6 @@ export async function reconcileCluster(svc: Services, id: string): Promise<void>
     where: { id, status: 'PROVISIONING', resourceVersion: cluster.resourceVersion },
     data: { status: 'RUNNING', observedGeneration: cluster.generation, resourceVersion: { increment: 1 } },
   });
-  if (count === 0) throw new Error(`cluster ${id} changed while provisioning; retrying`);
+  if (count === 0) throw new ConflictError(`cluster ${id} changed while provisioning`);
   await svc.bus.publish(topics.clusterStatus(id), { id, status: 'RUNNING' });
 }

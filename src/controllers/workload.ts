@@ -6,11 +6,13 @@
  * and no duplicate pod or child is ever created.
  */
 import { Prisma, type Pod, type Workload } from '../generated/prisma/client';
+import { ConflictError } from '../app/errors';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { appendEvents, insertRows, POD_COLUMNS, POD_LIGHT, type EventInput } from '../adapters/prisma/objects';
 import { initialPodState } from '../core/lifecycle';
 import { admitPod, loadNamespacePolicy } from '../app/admission';
+import { exceeded, podRoom } from '../app/limits';
 import { canonicalJson, generatedName, nameSuffix } from '../core/pods';
 import { parseQuantity, toUnitsCeil } from '../core/quantity';
 import type { PodInfo, PodPhase, PodToCreate, PodToDelete, WorkloadEvent } from '../core/workloads/types';
@@ -118,7 +120,6 @@ function workloadEvents(pass: Pass, events: WorkloadEvent[]): void {
   for (const e of events) pass.events.push({ type: 'MODIFIED', eventType: e.type, reason: e.reason, message: e.message, workload: pass.w });
 }
 
-/** Creates pods (names generated where asked) with their ADDED/SuccessfulCreate events. */
 /** How soon a controller first retries pods admission refused (over quota, LimitRange); doubling up to FAILED_CREATE_MAX_RETRY_MS. */
 export const FAILED_CREATE_RETRY_MS = 10_000;
 export const FAILED_CREATE_MAX_RETRY_MS = 300_000;
@@ -129,6 +130,11 @@ interface FailedCreate {
   since: string;
 }
 
+/**
+ * Creates pods (names generated where asked) with their ADDED/SuccessfulCreate events, those
+ * admission lets in and the cluster's pod limit has room for; the others are refused
+ * (FailedCreate, retried with back-off).
+ */
 async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promise<void> {
   if (drafts.length === 0) {
     if (pass.w.failedCreate !== null) await recordFailedCreate(pass, null); // nothing left to create
@@ -173,6 +179,15 @@ async function createPods(pass: Pass, drafts: PodToCreate[], pods: Pod[]): Promi
       ...initialPodState,
       ...columns,
     });
+  }
+  // the cluster's pod limit counts every live pod, whoever made it: under its lock, taken last
+  if (rows.length > 0) {
+    const limits = svc.settings.limits;
+    const room = await podRoom(pass.tx, w.clusterId, limits.podsPerCluster);
+    if (rows.length > room) {
+      const over = rows.splice(room);
+      refused.set(exceeded(limits, 'podsPerCluster', `pods "${over[0].name}"`, "the cluster's pod limit"), 'LIMIT_EXCEEDED');
+    }
   }
   await recordFailedCreate(pass, [...refused.keys()][0] ?? null);
   if (rows.length === 0) return;
@@ -219,7 +234,7 @@ async function deletePods(pass: Pass, victims: PodToDelete[], pods: Pod[]): Prom
   const fresh = new Map<string, Pod>();
   for (const [reason, group] of groups) {
     const { written, events } = await terminatePods(pass.tx, group, reason, new Date(pass.now));
-    if (written.length < group.length) throw new Error(`pods of ${pass.w.kind} ${pass.w.name} changed concurrently; retrying`);
+    if (written.length < group.length) throw new ConflictError(`pods of ${pass.w.kind} ${pass.w.name} changed concurrently; retrying`);
     for (const e of events) {
       pass.events.push({ type: 'MODIFIED', reason: 'SuccessfulDelete', message: podEventMessage(pass.w.kind, pass.w.name, 'delete', e.pod.name), pod: e.pod }, e);
       fresh.set(e.pod.id, e.pod);

@@ -11,14 +11,24 @@
  *
  * Pure: no I/O, no clock, no randomness.
  */
-import { parseAllDocuments } from 'yaml';
+import { parseYamlStream } from './yaml';
 import {
   validateDns1123Label,
   validateDns1123Subdomain,
-  validateLabelKey,
-  validateLabelValue,
 } from './names';
-import { isNegative, isZero, parseQuantityValue } from './quantity';
+import { fitsQuantityLimit, isNegative, isZero, parseQuantityValue, QUANTITY_TOO_LARGE } from './quantity';
+import {
+  checkAnnotations,
+  checkLabels,
+  checkObjectSize,
+  checkPodSpecLimits,
+  DEFAULT_OBJECT_LIMITS,
+  formatFieldPath,
+  renderValue,
+  tooMany,
+  tooManyErrors,
+  type ObjectLimits,
+} from './objectLimits';
 import { parseSimAnnotations } from './simulation';
 import { jobLabels } from './workloads/job';
 import { sizePod, type BilledSpec, type ContainerLike } from './sizing';
@@ -96,6 +106,13 @@ export interface ParseManifestOptions {
   defaultNamespace?: string;
   /** Prepended to every error's field path. Defaults to ['manifest']. */
   fieldPrefix?: string[];
+  /** Caps on one object (DEFAULT_OBJECT_LIMITS where not given). */
+  limits?: Partial<ObjectLimits>;
+  /**
+   * Errors built at most; past it, errors are only counted, and the list ends with one
+   * TOO_MANY_ERRORS entry ("… and 412 more errors", its `omitted` the count). Default: all.
+   */
+  maxErrors?: number;
 }
 
 /** Kinds this platform runs, with the one apiVersion each is served at. */
@@ -129,7 +146,6 @@ const DAEMONSET_EXPLANATION =
   'for a DaemonSet to run on; run the agent as a sidecar container in the pods that need it, or as a Deployment instead';
 
 const INT32_MAX = 2147483647;
-const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 /** A CronJob's name plus the 11-character suffix of its Jobs must stay a 63-character label. */
 const CRONJOB_NAME_MAX = 52;
 
@@ -145,92 +161,102 @@ export function parseManifest(
   opts: ParseManifestOptions = {},
 ): { objects: ManifestObject[]; errors: UserError[] } {
   const prefix = opts.fieldPrefix ?? ['manifest'];
-  const v = new Validator(opts.defaultNamespace ?? 'default');
+  const v = new Validator(opts.defaultNamespace ?? 'default', opts);
 
-  let docs: ReturnType<typeof parseAllDocuments>;
-  try {
-    docs = parseAllDocuments(typeof text === 'string' ? text : '');
-  } catch (e) {
-    v.errors.push({ field: [...prefix], code: 'INVALID_YAML', message: `Invalid YAML: ${firstLine(e)}` });
-    return { objects: [], errors: v.errors };
-  }
-
-  docs.forEach((doc, d) => {
+  // linear in the size of the text, with limits on documents, collection sizes, depth and aliases
+  const parsed = parseYamlStream(typeof text === 'string' ? text : '');
+  for (const e of parsed.errors) v.errors.push({ field: e.document === undefined ? [...prefix] : [...prefix, String(e.document)], code: e.code, message: e.message });
+  parsed.documents.forEach((doc, d) => {
     const base = [...prefix, String(d)];
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) {
-        v.errors.push({ field: base, code: 'INVALID_YAML', message: `Invalid YAML: ${firstLine(e)}` });
-      }
+      for (const e of doc.errors) v.errors.push({ field: base, code: e.code, message: e.message });
       return;
     }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: 100 });
-    } catch (e) {
-      v.errors.push({ field: base, code: 'INVALID_YAML', message: `Invalid YAML: ${firstLine(e)}` });
-      return;
-    }
-    if (value === null || value === undefined) return; // an empty document: a bare `---`, or only comments
-    const unstorable = findUnstorableText(value, base);
-    if (unstorable) {
-      v.errors.push({ field: unstorable, code: 'INVALID_VALUE', message: `${formatFieldPath(unstorable.slice(base.length))}: Invalid value: contains a NUL character or an unpaired UTF-16 surrogate` });
-      return;
-    }
-    v.document(value, base, `document ${d}`);
+    validateDocument(v, doc.value, base, d); // null: an empty document (a bare `---`, or only comments)
   });
 
   return { objects: v.objects, errors: v.errors };
 }
 
+/**
+ * Validates documents already parsed (from JSON, or YAML parsed elsewhere) exactly as
+ * parseManifest validates each YAML document: document `d` is reported at `[...fieldPrefix, d]`.
+ */
+export function validateManifestValues(values: unknown[], opts: ParseManifestOptions = {}): { objects: ManifestObject[]; errors: UserError[] } {
+  const prefix = opts.fieldPrefix ?? ['manifest'];
+  const v = new Validator(opts.defaultNamespace ?? 'default', opts);
+  values.forEach((value, d) => {
+    validateDocument(v, value, [...prefix, String(d)], d);
+  });
+  return { objects: v.objects, errors: v.errors };
+}
+
+/** One document (`d`, at `base`): nothing for an empty one, text PostgreSQL cannot store refused, then validated. */
+function validateDocument(v: Validator, value: unknown, base: string[], d: number): void {
+  if (value === null || value === undefined) return;
+  const unstorable = findUnstorableText(value, base);
+  if (unstorable) {
+    v.errors.push({ field: unstorable, code: 'INVALID_VALUE', message: `${formatFieldPath(unstorable.slice(base.length))}: Invalid value: contains a NUL character or an unpaired UTF-16 surrogate` });
+    return;
+  }
+  v.document(value, base, `document ${d}`);
+}
+
 /** NUL and unpaired surrogates: text PostgreSQL (and most tools) cannot store. */
 export const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** The path of the first key or string value holding unstorable text, or null. */
+/** Cheap first test (no lookaround): most text has no NUL and no surrogate at all. */
+const MAYBE_UNSTORABLE = /[\u0000\ud800-\udfff]/;
+const unstorable = (s: string) => MAYBE_UNSTORABLE.test(s) && UNSTORABLE_TEXT.test(s);
+
+/** A value still to look at, and how it was reached (the path is built only for a hit). */
+interface Visit {
+  value: unknown;
+  key: string;
+  parent: Visit | null;
+}
+
+/**
+ * The path of the first key or string value holding unstorable text (in document order), or
+ * null. Linear, and iterative: a value nested a million levels deep is walked, not recursed.
+ */
 export function findUnstorableText(value: unknown, path: string[]): string[] | null {
-  if (typeof value === 'string') return UNSTORABLE_TEXT.test(value) ? path : null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const hit = findUnstorableText(value[i], [...path, String(i)]);
-      if (hit) return hit;
+  const pathOf = (v: Visit | null): string[] => {
+    const out: string[] = [];
+    for (let at = v; at && at.parent !== null; at = at.parent) out.push(at.key);
+    return [...path, ...out.reverse()];
+  };
+  const stack: Visit[] = [{ value, key: '', parent: null }];
+  const seen = new Set<object>(); // a cyclic value (never from JSON, but from a caller) ends
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    const x = v.value;
+    if (typeof x === 'string') {
+      if (unstorable(x)) return pathOf(v);
+      continue;
     }
-    return null;
-  }
-  if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      if (UNSTORABLE_TEXT.test(k)) return [...path, k];
-      const hit = findUnstorableText(v, [...path, k]);
-      if (hit) return hit;
+    if (x === null || typeof x !== 'object' || seen.has(x)) continue;
+    seen.add(x);
+    const children: Visit[] = [];
+    if (Array.isArray(x)) {
+      for (let i = 0; i < x.length; i++) {
+        const c = x[i];
+        if (typeof c === 'string' || (c !== null && typeof c === 'object')) children.push({ value: c, key: String(i), parent: v });
+      }
+    } else {
+      for (const k in x) {
+        if (!Object.prototype.hasOwnProperty.call(x, k)) continue;
+        if (unstorable(k)) return pathOf({ value: null, key: k, parent: v });
+        const c = (x as Record<string, unknown>)[k];
+        if (typeof c === 'string' || (c !== null && typeof c === 'object')) children.push({ value: c, key: k, parent: v });
+      }
     }
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
   return null;
 }
 
-/** Renders a field path the way kubectl does: `spec.template.spec.containers[0].image`. */
-export function formatFieldPath(path: readonly string[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (/^\d+$/.test(seg)) out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${seg}]`;
-  }
-  return out;
-}
-
-/** A value as kubectl shows it in "Invalid value: ..." messages, shortened when long. */
-export function renderValue(v: unknown): string {
-  let s: string;
-  if (typeof v === 'string') s = JSON.stringify(v);
-  else if (v === undefined) s = 'undefined';
-  else if (typeof v === 'number' || typeof v === 'boolean' || v === null) s = String(v);
-  else {
-    try {
-      s = JSON.stringify(v) ?? String(v);
-    } catch {
-      s = String(v);
-    }
-  }
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
+export { formatFieldPath, renderValue };
 
 // ---------------------------------------------------------------------------------------------
 
@@ -238,11 +264,6 @@ type Path = string[];
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function firstLine(e: unknown): string {
-  const msg = e instanceof Error ? e.message : String(e);
-  return msg.split('\n')[0].trim().replace(/:$/, '');
 }
 
 function isBlank(v: unknown): boolean {
@@ -286,19 +307,50 @@ class Validator {
   /** Field prefix of the document being validated (`[...fieldPrefix, '<doc>']`). */
   private base: Path = [];
 
-  constructor(private readonly defaultNamespace: string) {}
+  /** Every error found (kept or only counted): what "did this part add errors" compares. */
+  private errorCount = 0;
+  private readonly maxErrors: number;
+  private readonly limits: ObjectLimits;
+  /** The TOO_MANY_ERRORS entry, once errors are past maxErrors. */
+  private overflow: (UserError & { omitted: number }) | null = null;
 
-  private add(path: Path, code: string, detail: string): void {
+  constructor(
+    private readonly defaultNamespace: string,
+    opts: ParseManifestOptions = {},
+  ) {
+    this.limits = { ...DEFAULT_OBJECT_LIMITS, ...opts.limits };
+    this.maxErrors = opts.maxErrors ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Past maxErrors an error is only counted: no path and no message is built for it. */
+  private add(path: Path, code: string, detail: string | (() => string)): void {
+    this.errorCount++;
+    if (this.overflow) {
+      this.overflow.omitted++;
+      this.overflow.message = tooManyErrors(this.overflow.omitted).message;
+      return;
+    }
+    if (this.errors.length >= this.maxErrors) {
+      this.overflow = tooManyErrors(1);
+      this.errors.push(this.overflow);
+      return;
+    }
     const where = formatFieldPath(path);
-    this.errors.push({ field: [...this.base, ...path], code, message: where ? `${where}: ${detail}` : detail });
+    const text = typeof detail === 'function' ? detail() : detail;
+    this.errors.push({ field: [...this.base, ...path], code, message: where ? `${where}: ${text}` : text });
+  }
+
+  /** Reports the errors of a shared check (paths relative to `path`). */
+  private emitAt(path: Path) {
+    return (field: string[], code: string, detail: () => string) => this.add([...path, ...field], code, detail);
   }
 
   private invalid(path: Path, value: unknown, detail: string): void {
-    this.add(path, 'INVALID_VALUE', `Invalid value: ${renderValue(value)}: ${detail}`);
+    this.add(path, 'INVALID_VALUE', () => `Invalid value: ${renderValue(value)}: ${detail}`);
   }
 
   private notSupported(path: Path, value: unknown, values: readonly string[]): void {
-    this.add(path, 'UNSUPPORTED_VALUE', `Unsupported value: ${renderValue(value)}: supported values: ${supported(values)}`);
+    this.add(path, 'UNSUPPORTED_VALUE', () => `Unsupported value: ${renderValue(value)}: supported values: ${supported(values)}`);
   }
 
   document(value: unknown, base: Path, where: string): void {
@@ -344,7 +396,13 @@ class Validator {
       );
       return;
     }
-    const before = this.errors.length;
+    // Kubernetes refuses an object over 1.5 MiB (etcd's request limit) before looking inside
+    const tooLarge = checkObjectSize(value, this.limits);
+    if (tooLarge) {
+      this.add(path, 'TOO_LARGE', tooLarge);
+      return;
+    }
+    const before = this.errorCount;
     const { apiVersion, kind } = value;
 
     if (isBlank(kind)) this.add([...path, 'kind'], 'REQUIRED', 'Required value');
@@ -371,7 +429,7 @@ class Validator {
     // The rest is validated even after an apiVersion problem, so every error shows at once.
     const source = [...this.base, ...path];
     const metaPath = [...path, 'metadata'];
-    const ok = () => this.errors.length === before;
+    const ok = () => this.errorCount === before;
 
     // StatefulSet pods are named <name>-<ordinal> and carry it as their hostname: a label.
     const nameRule = kind === 'Namespace' || kind === 'StatefulSet' ? 'label' : 'subdomain';
@@ -529,13 +587,13 @@ class Validator {
     const out: Record<string, string> = {};
     if (raw === undefined || raw === null) return out;
     if (!isPlainObject(raw)) {
-      this.add(path, 'INVALID_VALUE', `Invalid value: ${renderValue(raw)}: must be a mapping of strings to strings`);
+      this.add(path, 'INVALID_VALUE', () => `Invalid value: ${renderValue(raw)}: must be a mapping of strings to strings`);
       return out;
     }
     for (const [k, v] of Object.entries(raw)) {
       if (typeof v !== 'string') {
         const quoted = typeof v === 'number' || typeof v === 'boolean' ? `; quote it in YAML: "${String(v)}"` : '';
-        this.add([...path, k], 'INVALID_VALUE', `Invalid value: ${renderValue(v)}: ${what} values must be strings${quoted}`);
+        this.add([...path, k], 'INVALID_VALUE', () => `Invalid value: ${renderValue(v)}: ${what} values must be strings${quoted}`);
         continue;
       }
       out[k] = v;
@@ -543,25 +601,24 @@ class Validator {
     return out;
   }
 
+  /** Labels: at most limits.labelsPerObject (one error over it, no per-label check), Kubernetes' key and value rules. */
   private labels(raw: unknown, path: Path): Record<string, string> {
-    const labels = this.stringMap(raw, path, 'label');
-    for (const [k, v] of Object.entries(labels)) {
-      for (const p of validateLabelKey(k)) this.add([...path, k], 'INVALID_VALUE', `Invalid value: ${renderValue(k)}: ${p}`);
-      for (const p of validateLabelValue(v)) this.add([...path, k], 'INVALID_VALUE', `Invalid value: ${renderValue(v)}: ${p}`);
+    if (isPlainObject(raw)) {
+      const n = Object.keys(raw).length;
+      if (n > this.limits.labelsPerObject) {
+        this.add(path, 'LIMIT_EXCEEDED', () => `${tooMany(n, this.limits.labelsPerObject, 'label')} (NODELESS_MAX_LABELS_PER_OBJECT)`);
+        return {};
+      }
     }
+    const labels = this.stringMap(raw, path, 'label');
+    checkLabels(labels, this.limits.labelsPerObject, this.emitAt(path));
     return labels;
   }
 
+  /** Annotations: 256 KiB of keys and values in all (one error over it, no per-key check), keys qualified names. */
   private annotations(raw: unknown, path: Path): Record<string, string> {
     const annotations = this.stringMap(raw, path, 'annotation');
-    let size = 0;
-    for (const [k, v] of Object.entries(annotations)) {
-      for (const p of validateLabelKey(k)) this.add([...path, k], 'INVALID_VALUE', `Invalid value: ${renderValue(k)}: ${p}`);
-      size += k.length + v.length;
-    }
-    if (size > ANNOTATIONS_MAX_BYTES) {
-      this.add(path, 'INVALID_VALUE', `Too long: must have at most ${ANNOTATIONS_MAX_BYTES} bytes`);
-    }
+    checkAnnotations(annotations, this.emitAt(path));
     return annotations;
   }
 
@@ -693,9 +750,9 @@ class Validator {
       if (!hasExpressions) this.add([...path, 'matchLabels'], 'REQUIRED', 'Required value');
       return undefined;
     }
-    const before = this.errors.length;
+    const before = this.errorCount;
     const labels = this.labels(rawLabels, [...path, 'matchLabels']);
-    if (this.errors.length > before) return undefined;
+    if (this.errorCount > before) return undefined;
     if (Object.keys(labels).length === 0) {
       if (!hasExpressions) {
         this.add([...path, 'matchLabels'], 'INVALID_VALUE', `Invalid value: {}: empty selector is invalid for ${owner.toLowerCase()}`);
@@ -716,7 +773,7 @@ class Validator {
     matchLabels: Record<string, string> | undefined,
   ): { template: PodTemplate; billed: BilledSpec } | undefined {
     if (!this.requireMapping(raw, path)) return undefined;
-    const before = this.errors.length;
+    const before = this.errorCount;
 
     const metaPath = [...path, 'metadata'];
     const rawMeta = raw.metadata;
@@ -743,7 +800,7 @@ class Validator {
     }
 
     const pod = this.podSpec(raw.spec, [...path, 'spec'], path, rawAnnotations, owner);
-    if (!pod || this.errors.length > before) return undefined;
+    if (!pod || this.errorCount > before) return undefined;
     return { template: { metadata: { labels, annotations }, spec: pod.spec }, billed: pod.billed };
   }
 
@@ -761,7 +818,9 @@ class Validator {
     owner: PodOwner,
   ): { spec: PodSpec; billed: BilledSpec } | undefined {
     if (!this.requireMapping(raw, path)) return undefined;
-    const before = this.errors.length;
+    const before = this.errorCount;
+    // what one pod may hold (containers, env vars, ports, volumes); over a cap, its entries are not checked one by one
+    if (!checkPodSpecLimits(raw, this.limits, this.emitAt(path))) return undefined;
 
     const names = new Set<string>();
     const containers = this.containers(raw.containers, [...path, 'containers'], names, true);
@@ -804,7 +863,7 @@ class Validator {
       for (const e of sizing.errors) this.add([...podPath, ...e.field], e.code, e.message);
       return undefined;
     }
-    if (this.errors.length > before || restartPolicy === undefined || grace === undefined) return undefined;
+    if (this.errorCount > before || restartPolicy === undefined || grace === undefined) return undefined;
 
     const spec: PodSpec = { ...raw, containers, restartPolicy, terminationGracePeriodSeconds: grace ?? 30 };
     if (initContainers) spec.initContainers = initContainers;
@@ -874,7 +933,7 @@ class Validator {
 
   private deploymentSpec(raw: unknown, path: Path): { spec: DeploymentSpec; billed: BilledSpec } | undefined {
     if (!this.requireMapping(raw, path)) return undefined;
-    const before = this.errors.length;
+    const before = this.errorCount;
 
     const replicas = this.replicas(raw.replicas, [...path, 'replicas']);
     const matchLabels = this.selector(raw.selector, [...path, 'selector'], 'Deployment');
@@ -891,7 +950,7 @@ class Validator {
     }
 
     if (
-      this.errors.length > before || replicas === undefined || !matchLabels || !template || !strategy ||
+      this.errorCount > before || replicas === undefined || !matchLabels || !template || !strategy ||
       minReadySeconds === undefined || revisionHistoryLimit === undefined || progressDeadlineSeconds === undefined || paused === undefined
     ) {
       return undefined;
@@ -947,7 +1006,7 @@ class Validator {
 
   private statefulSetSpec(raw: unknown, path: Path): { spec: StatefulSetSpec; billed: BilledSpec } | undefined {
     if (!this.requireMapping(raw, path)) return undefined;
-    const before = this.errors.length;
+    const before = this.errorCount;
 
     const replicas = this.replicas(raw.replicas, [...path, 'replicas']);
     const matchLabels = this.selector(raw.selector, [...path, 'selector'], 'StatefulSet');
@@ -963,7 +1022,7 @@ class Validator {
     const revisionHistoryLimit = this.int(raw.revisionHistoryLimit, [...path, 'revisionHistoryLimit'], 0);
 
     if (
-      this.errors.length > before || replicas === undefined || !matchLabels || !template || serviceName === undefined ||
+      this.errorCount > before || replicas === undefined || !matchLabels || !template || serviceName === undefined ||
       podManagementPolicy === undefined || !updateStrategy || !claims || minReadySeconds === undefined || revisionHistoryLimit === undefined
     ) {
       return undefined;
@@ -1011,7 +1070,12 @@ class Validator {
       this.invalid(path, raw, 'must be a list of PersistentVolumeClaim templates');
       return undefined;
     }
-    const before = this.errors.length;
+    if (raw.length > this.limits.volumeClaimTemplates) {
+      const n = raw.length;
+      this.add(path, 'LIMIT_EXCEEDED', () => `${tooMany(n, this.limits.volumeClaimTemplates, 'volume claim template')} (NODELESS_MAX_VOLUME_CLAIM_TEMPLATES)`);
+      return undefined;
+    }
+    const before = this.errorCount;
     const names = new Set<string>();
     const out: VolumeClaimTemplate[] = [];
     raw.forEach((c: unknown, i) => {
@@ -1020,11 +1084,11 @@ class Validator {
       const claim = this.volumeClaimTemplate(c, cPath, names);
       if (claim) out.push(claim);
     });
-    return this.errors.length > before ? undefined : out;
+    return this.errorCount > before ? undefined : out;
   }
 
   private volumeClaimTemplate(c: Record<string, unknown>, path: Path, names: Set<string>): VolumeClaimTemplate | undefined {
-    const before = this.errors.length;
+    const before = this.errorCount;
     const metaPath = [...path, 'metadata'];
     let name: string | undefined;
     let labels: Record<string, string> | undefined;
@@ -1082,13 +1146,15 @@ class Validator {
           this.add(storagePath, 'INVALID_QUANTITY', `Invalid value: ${renderValue(rawStorage)}: must be a quantity such as "1Gi", "500Mi" or "10G"`);
         } else if (isNegative(q) || isZero(q)) {
           this.invalid(storagePath, rawStorage, 'must be greater than zero');
+        } else if (!fitsQuantityLimit(q)) {
+          this.add(storagePath, 'TOO_LARGE', () => `Invalid value: ${renderValue(rawStorage)}: ${QUANTITY_TOO_LARGE}`);
         } else {
           storage = String(rawStorage);
         }
       }
     }
 
-    if (this.errors.length > before || name === undefined || storage === undefined || storageClassName === undefined) return undefined;
+    if (this.errorCount > before || name === undefined || storage === undefined || storageClassName === undefined) return undefined;
     const resources = spec.resources as Record<string, unknown> & { requests: Record<string, unknown> };
     return {
       metadata: labels ? { name, labels } : { name },
@@ -1112,7 +1178,7 @@ class Validator {
    */
   private jobSpec(raw: unknown, path: Path, mode: 'Job' | 'JobTemplate'): { spec: JobManifestSpec; billed: BilledSpec } | undefined {
     if (!this.requireMapping(raw, path)) return undefined;
-    const before = this.errors.length;
+    const before = this.errorCount;
 
     const parallelism = this.int(raw.parallelism, [...path, 'parallelism'], 0);
     const completions = this.int(raw.completions, [...path, 'completions'], 0);
@@ -1144,7 +1210,7 @@ class Validator {
     const template = this.podTemplate(raw.template, [...path, 'template'], 'Job', matchLabels);
 
     if (
-      this.errors.length > before || !template || parallelism === undefined || completions === undefined ||
+      this.errorCount > before || !template || parallelism === undefined || completions === undefined ||
       backoffLimit === undefined || activeDeadlineSeconds === undefined || ttl === undefined ||
       completionMode === undefined || suspend === undefined || manualSelector === undefined
     ) {
@@ -1170,7 +1236,7 @@ class Validator {
 
   private cronJobSpec(raw: unknown, path: Path): { spec: CronJobSpec; billed: BilledSpec } | undefined {
     if (!this.requireMapping(raw, path)) return undefined;
-    const before = this.errors.length;
+    const before = this.errorCount;
 
     const schedPath = [...path, 'schedule'];
     const tzPath = [...path, 'timeZone'];
@@ -1213,7 +1279,7 @@ class Validator {
     }
 
     if (
-      this.errors.length > before || schedule === undefined || timeZone === undefined || concurrencyPolicy === undefined ||
+      this.errorCount > before || schedule === undefined || timeZone === undefined || concurrencyPolicy === undefined ||
       startingDeadlineSeconds === undefined || suspend === undefined || successful === undefined || failed === undefined ||
       !jobTemplate || !billed
     ) {

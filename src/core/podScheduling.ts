@@ -20,6 +20,7 @@
 import { validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from './names';
 import { SPOT_ANNOTATION, sizePod, type PodSpecLike } from './sizing';
 import { renderValue } from './manifest';
+import { formatFieldPath } from './objectLimits';
 import {
   TAINT_EKLET,
   TAINT_GPU,
@@ -144,17 +145,6 @@ export function requiredAntiAffinityOf(rawPodAntiAffinity: unknown): PodAffinity
 }
 
 // ---------------------------------------------------------------------------------------------
-
-/** A field path as kubectl shows it: `spec.affinity.nodeAffinity...nodeSelectorTerms[0]`, `metadata.annotations[a/b]`. */
-function formatFieldPath(path: readonly string[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (/^\d+$/.test(seg)) out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${seg}]`;
-  }
-  return out;
-}
 
 interface SchedulingFields {
   spot: boolean;

@@ -166,3 +166,19 @@ export function formatMemoryMi(mi: number): string {
   if (mi % 1024 === 0) return `${mi / 1024}Gi`;
   return `${mi}Mi`;
 }
+
+/**
+ * The largest quantity this service accepts: its value in thousandths must fit a signed 64-bit
+ * integer (as Kubernetes' `MilliValue()`), which is how metric values, quotas and usage are stored
+ * and computed (about 9.2e15: 8 PiB of memory or storage, 9.2 × 10^15 of a metric).
+ */
+export const MAX_QUANTITY_MILLI = 2n ** 63n - 1n;
+
+/** Whether |q| in thousandths fits a signed 64-bit integer (see MAX_QUANTITY_MILLI). */
+export function fitsQuantityLimit(q: Quantity): boolean {
+  const abs = q.num < 0n ? { num: -q.num, den: q.den } : q;
+  return toMilliCeil(abs) <= MAX_QUANTITY_MILLI;
+}
+
+/** The "Invalid value: …: <this>" detail for a quantity beyond MAX_QUANTITY_MILLI. */
+export const QUANTITY_TOO_LARGE = 'must be no more than 9223372036854775807m (about 9.2e15): larger quantities cannot be stored';

@@ -36,10 +36,12 @@ import {
   addQuantity,
   compareQuantity,
   fromInteger,
+  fitsQuantityLimit,
   fromMilli,
   isNegative,
   isZero,
   maxQuantity,
+  QUANTITY_TOO_LARGE,
   parseQuantity,
   parseQuantityValue,
   toMilliCeil,
@@ -612,6 +614,8 @@ function readResourceList(raw: unknown, field: string[], errors: SizingError[]):
         code: 'INVALID_QUANTITY',
         message: `Invalid value: ${renderValue(value)}: must be greater than or equal to 0`,
       });
+    } else if (!fitsQuantityLimit(q)) {
+      errors.push({ field: [...field, name], code: 'TOO_LARGE', message: `Invalid value: ${renderValue(value)}: ${QUANTITY_TOO_LARGE}` });
     } else {
       out.set(name, { q, raw: value });
     }

@@ -16,7 +16,7 @@
  * Pure: no I/O, no clock, no randomness.
  */
 import { renderValue, type UserError } from '../manifest';
-import { addQuantity, compareQuantity, isNegative, toMilliCeil, type Quantity } from '../quantity';
+import { addQuantity, compareQuantity, fitsQuantityLimit, isNegative, QUANTITY_TOO_LARGE, toMilliCeil, type Quantity } from '../quantity';
 import type { ContainerLike, PodSpecLike, ResourceList } from '../sizing';
 import { formatQuantity, parseFormattedQuantity, type FormattedQuantity } from './quota';
 
@@ -211,6 +211,8 @@ function parseResourceMap(raw: unknown, path: string[], names: readonly string[]
       errors.push({ field, code: 'INVALID_QUANTITY', message: `Invalid value: ${renderValue(value)}: ${QUANTITY_HINT}` });
     } else if (isNegative(fq.q)) {
       errors.push({ field, code: 'INVALID_QUANTITY', message: `Invalid value: ${renderValue(value)}: must be greater than or equal to 0` });
+    } else if (!fitsQuantityLimit(fq.q)) {
+      errors.push({ field, code: 'TOO_LARGE', message: `Invalid value: ${renderValue(value)}: ${QUANTITY_TOO_LARGE}` });
     } else {
       out.set(name, fq);
     }

@@ -17,9 +17,11 @@
 import { renderValue, type UserError } from '../manifest';
 import {
   fromInteger,
+  fitsQuantityLimit,
   fromMilli,
   isNegative,
   parseQuantityValue,
+  QUANTITY_TOO_LARGE,
   toMilliCeil,
   toUnitsCeil,
   type Quantity,
@@ -266,6 +268,8 @@ export function parseResourceQuota(raw: unknown, path: string[]): { spec: Resour
     const before = errors.length;
     if (isNegative(fq.q)) {
       errors.push({ field, code: 'INVALID_QUANTITY', message: `Invalid value: ${renderValue(value)}: must be greater than or equal to 0` });
+    } else if (!fitsQuantityLimit(fq.q)) {
+      errors.push({ field, code: 'TOO_LARGE', message: `Invalid value: ${renderValue(value)}: ${QUANTITY_TOO_LARGE}` });
     }
     // Kubernetes: MilliValue() % 1000 != 0 for integer resources.
     if (unit === 'count' && toMilliCeil(fq.q) % 1000n !== 0n) {

@@ -26,7 +26,7 @@
 import { canonicalQuantity } from '../admission/quota';
 import { renderValue, type UserError } from '../manifest';
 import { validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from '../names';
-import { isNegative, isZero, parseQuantity, parseQuantityValue, toMilliCeil } from '../quantity';
+import { fitsQuantityLimit, isNegative, isZero, parseQuantity, parseQuantityValue, QUANTITY_TOO_LARGE, toMilliCeil } from '../quantity';
 import type {
   CrossVersionObjectReference,
   HpaBehavior,
@@ -291,6 +291,10 @@ class Checker {
     const text = q ? canonicalQuantity(raw) : null;
     if (!q || text === null) {
       this.invalid(path, raw, QUANTITY_HINT);
+      return undefined;
+    }
+    if (!fitsQuantityLimit(q)) {
+      this.invalid(path, raw, QUANTITY_TOO_LARGE);
       return undefined;
     }
     return { text, negative: isNegative(q), zero: isZero(q) };
