@@ -54,12 +54,16 @@ const INSERT_BATCH = 500;
 const DEPLOYMENT = 'bench';
 const WARMUP_DEPLOYMENT = 'warmup';
 
-/** Waits until the work queue is drained (in-process worker: its idle(); worker processes: queue size). */
+/**
+ * Waits until the work queue has nothing in flight and nothing due within the next 5 s (periodic
+ * keys such as the billing meter's stay queued for later; in-process worker: its idle() first).
+ */
 async function settle(app: App): Promise<void> {
   if (app.worker) await app.worker.idle();
   for (;;) {
-    const { waiting, inFlight } = await app.runtime.svc.queue.size();
-    if (waiting === 0 && inFlight === 0) break;
+    const { inFlight } = await app.runtime.svc.queue.size();
+    const next = await app.runtime.svc.queue.nextDueAt();
+    if (inFlight === 0 && (next === null || next > Date.now() + 5000)) break;
     await sleep(10);
   }
   await sleep(50);

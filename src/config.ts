@@ -2,6 +2,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { autoscalingSettings, type AutoscalingSettings } from './app/autoscalingSettings';
 import { billingSettings, type BillingSettings } from './app/billingSettings';
+import { defaultLimits, LIMIT_VARIABLES, type Limits } from './app/services';
+import { defaultGuardSettings, GUARD_VARIABLES, type GuardSettings } from './graphql/guard/settings';
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const ms = z.coerce.number().int().min(0);
@@ -21,11 +23,9 @@ const schema = z.object({
   NODELESS_FLEET_FILE: z.string().optional(),
   NODELESS_SCHEDULER_FILE: z.string().optional(),
   NODELESS_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  NODELESS_CLUSTERS_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
-  NODELESS_CLUSTERS_PER_REGION: z.coerce.number().int().min(1).default(10),
-  NODELESS_PODS_PER_CLUSTER: z.coerce.number().int().min(1).default(20000),
-  NODELESS_REPLICAS_PER_WORKLOAD: z.coerce.number().int().min(1).default(5000),
   NODELESS_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  NODELESS_WORKER_TENANT_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  NODELESS_WORKER_TURN_WAIT_MS: ms.default(100),
   NODELESS_RESYNC_MS: ms.default(30_000),
   NODELESS_QUEUE_NAME: z.string().regex(/^[a-z0-9_.-]+$/i).default('reconcile'),
   NODELESS_K8S_VERSION: z.string().default('1.32'),
@@ -37,9 +37,29 @@ const schema = z.object({
   NODELESS_METRICS_INTERVAL_MS: z.coerce.number().int().min(1000).default(5_000),
   NODELESS_METER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   NODELESS_INVOICE_GRACE_MS: ms.default(3_600_000),
+  NODELESS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODELESS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Comma-separated origins, `*`, or `localhost` (any local origin). */
+  NODELESS_CORS_ORIGINS: z.string().optional(),
+  /** A worker-only process serves /metrics, /healthz and /readyz on this port (unset: none). */
+  NODELESS_OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
+/** One variable per numeric guard setting (GUARD_VARIABLES), defaulting to defaultGuardSettings. */
+const guardSchema = z.object(
+  Object.fromEntries(
+    (Object.keys(GUARD_VARIABLES) as (keyof typeof GUARD_VARIABLES)[]).map((key) => [GUARD_VARIABLES[key], z.coerce.number().int().min(1).default(defaultGuardSettings[key])]),
+  ) as Record<string, z.ZodDefault<z.ZodNumber>>,
+);
+
 export type RawConfig = z.infer<typeof schema>;
+
+/** One variable per limit (LIMIT_VARIABLES): a whole number ≥ 1, defaulting to defaultLimits. */
+const limitsSchema = z.object(
+  Object.fromEntries(
+    (Object.keys(LIMIT_VARIABLES) as (keyof Limits)[]).map((key) => [LIMIT_VARIABLES[key], z.coerce.number().int().min(1).default(defaultLimits[key])]),
+  ) as Record<string, z.ZodDefault<z.ZodNumber>>,
+);
 
 export interface Config {
   port: number;
@@ -58,23 +78,41 @@ export interface Config {
   schedulerFile?: string;
   /** Bearer token for operator-only fields (fleet, spot reclaim); unset: generated at start. */
   operatorToken?: string;
-  limits: { clustersPerAccount: number; clustersPerRegion: number; podsPerCluster: number; replicasPerWorkload: number };
+  limits: Limits;
   workerConcurrency: number;
+  /** Most of a worker's concurrency one account holds while another account has work (0 < share ≤ 1). */
+  workerTenantShare: number;
+  /** Most an item waits at one turn for a lighter account's work. */
+  workerTurnWaitMs: number;
   resyncMs: number;
   queueName: string;
   kubernetesVersion: string;
   autoscaling: AutoscalingSettings;
   billing: BillingSettings;
+  /** The API's protection: query cost and size limits, rate limits, sockets, CORS. */
+  guard: GuardSettings;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Bearer token /metrics asks for; unset: /metrics is open. */
+  metricsToken?: string;
+  /** Port of a worker-only process' operational endpoints (unset: none; the api serves them on its port). */
+  opsPort?: number;
 }
 
 /** Parses the environment (see the configuration table in the README). Throws on bad values. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(given);
+  const parsedLimits = limitsSchema.safeParse(given);
+  const parsedGuard = guardSchema.safeParse(given);
+  if (!parsed.success || !parsedLimits.success || !parsedGuard.success) {
+    const issues = [...(parsed.success ? [] : parsed.error.issues), ...(parsedLimits.success ? [] : parsedLimits.error.issues), ...(parsedGuard.success ? [] : parsedGuard.error.issues)];
+    const lines = issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`invalid configuration:\n${lines}`);
   }
   const c = parsed.data;
+  const l = parsedLimits.data;
+  const g = parsedGuard.data;
+  const cors = c.NODELESS_CORS_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
   return {
     port: c.PORT,
     host: c.HOST,
@@ -91,13 +129,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     fleetFile: c.NODELESS_FLEET_FILE,
     schedulerFile: c.NODELESS_SCHEDULER_FILE,
     operatorToken: c.NODELESS_OPERATOR_TOKEN,
-    limits: {
-      clustersPerAccount: c.NODELESS_CLUSTERS_PER_ACCOUNT,
-      clustersPerRegion: c.NODELESS_CLUSTERS_PER_REGION,
-      podsPerCluster: c.NODELESS_PODS_PER_CLUSTER,
-      replicasPerWorkload: c.NODELESS_REPLICAS_PER_WORKLOAD,
-    },
+    limits: Object.fromEntries((Object.keys(LIMIT_VARIABLES) as (keyof Limits)[]).map((key) => [key, l[LIMIT_VARIABLES[key]]])) as unknown as Limits,
     workerConcurrency: c.NODELESS_WORKER_CONCURRENCY,
+    workerTenantShare: c.NODELESS_WORKER_TENANT_SHARE,
+    workerTurnWaitMs: c.NODELESS_WORKER_TURN_WAIT_MS,
     resyncMs: c.NODELESS_RESYNC_MS,
     queueName: c.NODELESS_QUEUE_NAME,
     kubernetesVersion: c.NODELESS_K8S_VERSION,
@@ -110,5 +145,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metricsIntervalMs: c.NODELESS_METRICS_INTERVAL_MS,
     }),
     billing: billingSettings({ meterIntervalMs: c.NODELESS_METER_INTERVAL_MS, finalizeGraceMs: c.NODELESS_INVOICE_GRACE_MS }),
+    guard: {
+      ...(Object.fromEntries((Object.keys(GUARD_VARIABLES) as (keyof typeof GUARD_VARIABLES)[]).map((key) => [key, g[GUARD_VARIABLES[key]]])) as Omit<GuardSettings, 'corsOrigins'>),
+      // embedded (one user on this machine): pages on localhost may call the API; scaled out: same-origin only
+      corsOrigins: cors ?? (c.DATABASE_URL ? [] : ['localhost']),
+    },
+    logLevel: c.NODELESS_LOG_LEVEL,
+    metricsToken: c.NODELESS_METRICS_TOKEN,
+    opsPort: c.NODELESS_OPS_PORT,
   };
 }

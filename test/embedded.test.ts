@@ -166,7 +166,7 @@ describe('the all-in-one process (embedded mode)', () => {
   });
 
   it('with NODELESS_ALLOW_SIGNUP=false refuses sign-up (SIGNUP_DISABLED) but existing tokens still work', async () => {
-    expect(proc!.stdout.join('\n')).toContain('sign-up is DISABLED: set NODELESS_ALLOW_SIGNUP=true');
+    expect(proc!.stdout.join('\n')).toContain('sign-up is DISABLED: an operator creates accounts with provisionAccount, or set NODELESS_ALLOW_SIGNUP=true');
     const r = await gql(`mutation { createAccount(input: { name: "eve" }) { token account { id } userErrors { code field } } }`);
     expect(r.errors).toBeUndefined();
     expect(r.data.createAccount).toEqual({ token: null, account: null, userErrors: [{ code: 'SIGNUP_DISABLED', field: [] }] });

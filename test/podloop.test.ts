@@ -87,15 +87,24 @@ describe('the pod loop', () => {
     expect(pulling.eventTime?.getTime()).toBe(ledger.from.getTime());
   });
 
-  it('looks at every page of waiting pods in one pass, and sleeps instead of spinning', async () => {
+  it('handles one slice of pods per step in a pass and comes back at once for the rest, then sleeps instead of spinning', async () => {
     await newCluster();
-    await addPods(POD_BATCH); // slow: 5 s boot
-    await reconcilePods(svc, clusterId); // schedules the first page
+    const slow = 2 * POD_BATCH + 10;
+    await addPods(slow); // slow: 5 s boot
+    await drain();
+    await reconcilePods(svc, clusterId); // places and launches the first slice only
+    expect(await statusCount()).toEqual({ ContainerCreating: POD_BATCH, Pending: slow - POD_BATCH });
+    // the rest is due at once (behind whatever else is due), not after the sandboxes' boot
+    expect((await drain()).filter((k) => k.startsWith('pods:'))).toEqual([`pods:${clusterId}`]);
     clock.advance(1);
     const fast = await addPods(200, { 'sim.nodeless.dev/boot-ms': '0' });
-    await drain();
-    await reconcilePods(svc, clusterId);
-    expect(await statusCount()).toEqual({ ContainerCreating: POD_BATCH, Running: 200 });
+    let passes = 0;
+    do {
+      await reconcilePods(svc, clusterId);
+      passes++;
+    } while ((await drain()).includes(`pods:${clusterId}`) && passes < 10);
+    expect(passes).toBe(Math.ceil((slow - POD_BATCH + fast.length) / POD_BATCH));
+    expect(await statusCount()).toEqual({ ContainerCreating: slow, Running: 200 });
     expect((await store.prisma.pod.findMany({ where: { id: { in: fast.map((p) => p.id) } } })).every((p) => p.status === 'Running')).toBe(true);
     // nothing to do until the slow sandboxes are due: the key waits instead of coming back now
     // (the billing meter, woken by the pods that started billing, may be due)
@@ -103,6 +112,32 @@ describe('the pod loop', () => {
     const due = await svc.queue.nextDueAt();
     expect(due).not.toBeNull();
     expect(due!).toBeGreaterThan(clock.now() + 4000);
+  });
+
+  it('asks the sandbox of every terminating pod to stop within one round of passes, however many wait for their sandboxes, then sleeps until the first is gone', async () => {
+    await newCluster();
+    const pods = await addPods(POD_BATCH + 30, { 'sim.nodeless.dev/boot-ms': '0', 'sim.nodeless.dev/stop-ms': '2000' });
+    do await reconcilePods(svc, clusterId);
+    while ((await drain()).includes(`pods:${clusterId}`));
+    expect(await statusCount()).toEqual({ Running: pods.length });
+    await store.prisma.pod.updateMany({ where: { clusterId }, data: { status: 'Terminating', deletionTimestamp: new Date(clock.now()), resourceVersion: { increment: 1 } } });
+    const stopping = () => store.prisma.simSandbox.count({ where: { clusterId, deleteAt: { not: null } } });
+    await reconcilePods(svc, clusterId);
+    expect(await stopping()).toBe(POD_BATCH);
+    expect((await drain()).filter((k) => k.startsWith('pods:'))).toEqual([`pods:${clusterId}`]); // more wait: again at once
+    await reconcilePods(svc, clusterId); // goes on after the first page instead of looking at it again
+    expect(await stopping()).toBe(pods.length);
+    expect(await store.prisma.pod.count({ where: { clusterId } })).toBe(pods.length); // none gone yet
+    // the round is over: the loop sleeps until the first sandbox (of either pass) is gone
+    expect((await drain()).filter((k) => k.startsWith('pods:'))).toEqual([]);
+    const due = await svc.queue.nextDueAt();
+    expect(due).not.toBeNull();
+    expect(due!).toBeGreaterThan(clock.now() + 1000);
+    expect(due!).toBeLessThanOrEqual(clock.now() + 2000 + 1000);
+    clock.advance(2000);
+    do await reconcilePods(svc, clusterId);
+    while ((await drain()).includes(`pods:${clusterId}`));
+    expect(await store.prisma.pod.count({ where: { clusterId } })).toBe(0);
   });
 
   it('keeps deleting and starting pods when placing new ones fails, and still reports the failure', async () => {

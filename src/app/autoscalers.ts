@@ -1,20 +1,21 @@
 import type { Autoscaler, Prisma } from '../generated/prisma/client';
 import type { Services } from './services';
-import type { UserError } from './errors';
+import { capUserErrors, withCappedErrors, type UserError } from './errors';
 import { findCluster, isUuid } from './clusters';
 import { checkNames } from './workloads';
 import { keys } from './topics';
-import { lockScope } from './limits';
+import { checkObjectCounts, exceeded, lockScope, scopes } from './limits';
 import { canonicalJson } from '../core/pods';
 import { findUnstorableText, formatFieldPath, renderValue } from '../core/manifest';
-import { resourceName, validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from '../core/names';
+import { resourceName, validateDns1123Label, validateDns1123Subdomain } from '../core/names';
+import { checkAnnotations, checkLabels, ErrorBudget } from '../core/objectLimits';
 import { parseHpaSpec } from '../core/autoscaler/spec';
 import type { HpaSpec } from '../core/autoscaler/types';
 import { autoscalerMetricKeys, reportCandidateKeys } from '../core/autoscaler/metricKeys';
 import { labelsMatch } from '../core/autoscaler/pods';
 import { validateLoadSpec, type LoadSpec } from '../core/load';
-import { insertCustomSamples, insertPodSamples, type PodSampleRow } from '../adapters/prisma/metrics';
-import { parseQuantityValue, isNegative, toMilliCeil } from '../core/quantity';
+import { countMetricSeries, customSeriesExists, insertCustomSamples, insertPodSamples, reportedPodSeries, type PodSampleRow } from '../adapters/prisma/metrics';
+import { fitsQuantityLimit, parseQuantityValue, isNegative, QUANTITY_TOO_LARGE, toMilliCeil } from '../core/quantity';
 import { ACTIVATION_ANNOTATION } from '../core/autoscaler/reconcile';
 
 type Tx = Prisma.TransactionClient;
@@ -41,6 +42,7 @@ export function checkAutoscalerAnnotations(annotations: Record<string, string>, 
   if (raw === undefined) return [];
   const q = parseQuantityValue(raw);
   if (!q || isNegative(q)) return fail([...field, ACTIVATION_ANNOTATION], 'INVALID_VALUE', `metadata.annotations[${ACTIVATION_ANNOTATION}]: Invalid value: ${renderValue(raw)}: must be a quantity ≥ 0 (the Object/External metric value above which a workload scaled to zero wakes)`);
+  if (!fitsQuantityLimit(q)) return fail([...field, ACTIVATION_ANNOTATION], 'TOO_LARGE', `metadata.annotations[${ACTIVATION_ANNOTATION}]: Invalid value: ${renderValue(raw)}: ${QUANTITY_TOO_LARGE}`);
   return [];
 }
 
@@ -80,12 +82,10 @@ export async function autoscalerWritten(svc: Services, a: Autoscaler): Promise<v
   await svc.queue.add(keys.autoscaler(a.id));
 }
 
-/** Label keys and values of a metric series or an autoscaler, Kubernetes' rules. */
-function checkLabels(labels: Record<string, string>, errors: UserError[]): void {
-  for (const [k, v] of Object.entries(labels)) {
-    for (const e of validateLabelKey(k)) errors.push({ field: ['labels', k], code: 'INVALID_VALUE', message: `labels: Invalid value: ${renderValue(k)}: ${e}` });
-    for (const e of validateLabelValue(v)) errors.push({ field: ['labels', k], code: 'INVALID_VALUE', message: `labels[${k}]: Invalid value: ${renderValue(v)}: ${e}` });
-  }
+/** Label keys and values of a metric series or an autoscaler: Kubernetes' rules, at most limits.labelsPerObject. */
+function checkLabelMap(svc: Services, labels: Record<string, string>, budget: ErrorBudget): void {
+  const max = svc.settings.limits.labelsPerObject;
+  checkLabels(labels, max, (field, code, detail) => budget.add(() => ['labels', ...field], code, () => `labels${field.length ? `[${field[0]}]` : ''}: ${detail()}${code === 'LIMIT_EXCEEDED' ? ' (NODELESS_MAX_LABELS_PER_OBJECT)' : ''}`));
 }
 
 async function namespaceExists(svc: Services, clusterId: string, namespace: string): Promise<boolean> {
@@ -104,17 +104,25 @@ export async function setAutoscaler(
   if (!cluster) return { autoscaler: null, userErrors: fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
   const unstorable = findUnstorableText(input.spec, ['spec']);
   if (unstorable) return { autoscaler: null, userErrors: fail(unstorable, 'INVALID_VALUE', `${formatFieldPath(unstorable)}: Invalid value: must not contain NUL characters or unpaired surrogates`) };
+  const limits = svc.settings.limits;
   const labels = input.labels ?? {};
   const annotations = input.annotations ?? {};
-  const errors: UserError[] = [];
-  checkLabels(labels, errors);
-  errors.push(...checkAutoscalerAnnotations(annotations, ['annotations']));
+  const budget = new ErrorBudget(limits.userErrors);
+  checkLabelMap(svc, labels, budget);
+  checkAnnotations(annotations, budget.at(['annotations']));
+  for (const e of checkAutoscalerAnnotations(annotations, ['annotations'])) budget.add(e.field, e.code, e.message);
   const parsed = parseHpaSpec(input.spec, ['spec']);
-  errors.push(...parsed.errors.map((e) => ({ ...e, message: `${formatFieldPath(e.field)}: ${e.message}` })));
-  if (errors.length) return { autoscaler: null, userErrors: errors };
+  for (const e of parsed.errors) budget.add(e.field, e.code, () => `${formatFieldPath(e.field)}: ${e.message}`);
+  if (budget.count > 0) return { autoscaler: null, userErrors: capUserErrors(budget.list(), limits.userErrors) };
   if (!(await namespaceExists(svc, cluster.id, input.namespace))) return { autoscaler: null, userErrors: fail(['namespace'], 'NOT_FOUND', `namespaces "${input.namespace}" not found`) };
-  const r = await svc.db.$transaction((tx) => writeAutoscaler(svc, tx, cluster.id, { namespace: input.namespace, name: input.name, labels, annotations, spec: parsed.spec }, []));
-  if ('errors' in r) return { autoscaler: null, userErrors: r.errors };
+  const r = await svc.db.$transaction(async (tx) => {
+    // the autoscalers-per-cluster limit, as apply counts it (same lock, taken first)
+    await lockScope(tx, scopes.objects(cluster.id));
+    const crowded = await checkObjectCounts(tx, cluster.id, limits, [{ kind: 'HorizontalPodAutoscaler', namespace: input.namespace, name: input.name, field: ['name'] }]);
+    if (crowded.length) return { errors: crowded };
+    return writeAutoscaler(svc, tx, cluster.id, { namespace: input.namespace, name: input.name, labels, annotations, spec: parsed.spec }, []);
+  });
+  if ('errors' in r) return { autoscaler: null, userErrors: capUserErrors(r.errors, limits.userErrors) };
   if (r.action !== 'UNCHANGED') await autoscalerWritten(svc, r.autoscaler);
   return { autoscaler: r.autoscaler, userErrors: [] };
 }
@@ -140,7 +148,7 @@ export async function setWorkloadLoad(
   if (bad.length) return { workloadId: null, userErrors: bad };
   if (input.load) {
     const problems = validateLoadSpec(input.load);
-    if (problems.length) return { workloadId: null, userErrors: problems.map((p) => ({ field: ['load', ...p.field], code: 'INVALID_VALUE', message: `load.${p.field.join('.')}: ${p.message}` })) };
+    if (problems.length) return withCappedErrors({ workloadId: null, userErrors: problems.map((p) => ({ field: ['load', ...p.field], code: 'INVALID_VALUE', message: `load.${p.field.join('.')}: ${p.message}` })) }, svc.settings.limits.userErrors);
   }
   const cluster = await findCluster(svc, accountId, input.clusterId);
   if (!cluster) return { workloadId: null, userErrors: fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
@@ -158,19 +166,31 @@ export async function setWorkloadLoad(
 }
 
 export const MAX_REPORTED_PODS = 1000;
+/** Custom (Pods-type) metrics of one pod in one report. */
+export const MAX_CUSTOM_METRICS_PER_POD = 100;
 
-function quantity(raw: string, field: string[], what: string, errors: UserError[], scale: 'milli' | 'units' = 'milli'): bigint {
+/** A reported quantity (≥ 0, within MAX_QUANTITY_MILLI) in thousandths or whole units; 0n (reported) when invalid. */
+function quantity(raw: string, field: string[], what: string, budget: ErrorBudget, scale: 'milli' | 'units' = 'milli'): bigint {
   const q = parseQuantityValue(raw);
   if (!q || isNegative(q)) {
-    errors.push({ field, code: 'INVALID_VALUE', message: `${formatFieldPath(field)}: Invalid value: ${renderValue(raw)}: ${what} must be a quantity ≥ 0 ("250m", "1.5", "512Mi")` });
+    budget.add(field, 'INVALID_VALUE', () => `${formatFieldPath(field)}: Invalid value: ${renderValue(raw)}: ${what} must be a quantity ≥ 0 ("250m", "1.5", "512Mi")`);
+    return 0n;
+  }
+  if (!fitsQuantityLimit(q)) {
+    budget.add(field, 'TOO_LARGE', () => `${formatFieldPath(field)}: Invalid value: ${renderValue(raw)}: ${QUANTITY_TOO_LARGE}`);
     return 0n;
   }
   return scale === 'milli' ? toMilliCeil(q) : (toMilliCeil(q) + 999n) / 1000n;
 }
 
-function checkMetricName(name: string, field: string[], errors: UserError[]): void {
-  if (name.length === 0 || name.length > 253 || findUnstorableText(name, field)) errors.push({ field, code: 'INVALID_VALUE', message: `${formatFieldPath(field)}: Invalid value: ${renderValue(name)}: a metric name is 1 to 253 characters` });
+function checkMetricName(name: string, field: string[], budget: ErrorBudget): void {
+  if (name.length === 0 || name.length > 253 || findUnstorableText(name, field)) budget.add(field, 'INVALID_VALUE', () => `${formatFieldPath(field)}: Invalid value: ${renderValue(name)}: a metric name is 1 to 253 characters`);
 }
+
+/** Samples newer than this are what the autoscalers read, and what the metric-series limit counts. */
+const seriesSince = (svc: Services) => new Date(svc.clock.now() - svc.settings.autoscaling.metricsRetentionMs);
+
+const seriesLimit = (svc: Services, series: string) => exceeded(svc.settings.limits, 'metricSeriesPerCluster', `metric series ${series}`, "the cluster's metric series limit");
 
 export interface ReportedPod {
   name: string;
@@ -183,40 +203,74 @@ export interface ReportedPod {
 /**
  * Real usage numbers for pods of one namespace (what metrics-server and a custom metrics adapter
  * would serve). Stored as samples taken now; the autoscalers of those pods' workloads run at once.
+ * A custom metric of a pod is a series (pod, name): new ones count against metricSeriesPerCluster.
  */
 export async function reportPodMetrics(svc: Services, accountId: string, input: { clusterId: string; namespace: string; windowSeconds?: number | null; pods: ReportedPod[] }): Promise<{ accepted: number; userErrors: UserError[] }> {
+  const limits = svc.settings.limits;
   const [badNamespace] = validateDns1123Label(input.namespace);
   if (badNamespace) return { accepted: 0, userErrors: fail(['namespace'], 'INVALID_NAME', `namespace: Invalid value: ${renderValue(input.namespace)}: ${badNamespace}`) };
   if (input.pods.length === 0 || input.pods.length > MAX_REPORTED_PODS) return { accepted: 0, userErrors: fail(['pods'], 'INVALID_VALUE', `pods: between 1 and ${MAX_REPORTED_PODS} pods per report`) };
   const windowSeconds = input.windowSeconds ?? Math.round(svc.settings.autoscaling.metricsIntervalMs / 1000);
   if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > 3600) return { accepted: 0, userErrors: fail(['windowSeconds'], 'INVALID_VALUE', `windowSeconds: Invalid value: ${windowSeconds}: must be 1 to 3600`) };
-  const errors: UserError[] = [];
+  const budget = new ErrorBudget(limits.userErrors);
   const parsed = input.pods.map((p, i) => {
     const at = (...f: string[]) => ['pods', String(i), ...f];
-    const cpu = quantity(p.cpu, at('cpu'), 'cpu', errors);
-    const memory = quantity(p.memory, at('memory'), 'memory', errors, 'units');
-    const containers = (p.containers ?? []).map((c, j) => ({ name: c.name, cpuMilli: Number(quantity(c.cpu, at('containers', String(j), 'cpu'), 'cpu', errors)), memoryBytes: String(quantity(c.memory, at('containers', String(j), 'memory'), 'memory', errors, 'units')) }));
+    const cpu = quantity(p.cpu, at('cpu'), 'cpu', budget);
+    const memory = quantity(p.memory, at('memory'), 'memory', budget, 'units');
+    let containers = p.containers ?? [];
+    if (containers.length > limits.containersPerPod) {
+      budget.add(at('containers'), 'LIMIT_EXCEEDED', () => `${formatFieldPath(at('containers'))}: Too many: ${containers.length}: must have at most ${limits.containersPerPod} containers (NODELESS_MAX_CONTAINERS_PER_POD)`);
+      containers = [];
+    }
+    let reported = p.custom ?? [];
+    if (reported.length > MAX_CUSTOM_METRICS_PER_POD) {
+      budget.add(at('custom'), 'LIMIT_EXCEEDED', () => `${formatFieldPath(at('custom'))}: Too many: ${reported.length}: must have at most ${MAX_CUSTOM_METRICS_PER_POD} metrics per pod`);
+      reported = [];
+    }
+    const usage = containers.map((c, j) => ({ name: c.name, cpuMilli: Number(quantity(c.cpu, at('containers', String(j), 'cpu'), 'cpu', budget)), memoryBytes: String(quantity(c.memory, at('containers', String(j), 'memory'), 'memory', budget, 'units')) }));
     const custom: Record<string, string> = {};
-    (p.custom ?? []).forEach((m, j) => {
-      checkMetricName(m.name, at('custom', String(j), 'name'), errors);
-      custom[m.name] = String(quantity(m.value, at('custom', String(j), 'value'), 'a metric value', errors));
+    reported.forEach((m, j) => {
+      checkMetricName(m.name, at('custom', String(j), 'name'), budget);
+      custom[m.name] = String(quantity(m.value, at('custom', String(j), 'value'), 'a metric value', budget));
     });
-    if (cpu > 2_000_000_000n) errors.push({ field: at('cpu'), code: 'INVALID_VALUE', message: `${formatFieldPath(at('cpu'))}: Invalid value: ${renderValue(p.cpu)}: more CPU than any sandbox has` });
-    return { name: p.name, cpuMilli: Number(cpu), memoryBytes: memory, containers, custom };
+    if (cpu > 2_000_000_000n) budget.add(at('cpu'), 'INVALID_VALUE', () => `${formatFieldPath(at('cpu'))}: Invalid value: ${renderValue(p.cpu)}: more CPU than any sandbox has`);
+    return { name: p.name, cpuMilli: Number(cpu), memoryBytes: memory, containers: usage, custom, names: reported.map((m) => m.name) };
   });
-  if (errors.length) return { accepted: 0, userErrors: errors };
+  if (budget.count > 0) return { accepted: 0, userErrors: capUserErrors(budget.list(), limits.userErrors) };
   const cluster = await findCluster(svc, accountId, input.clusterId);
   if (!cluster) return { accepted: 0, userErrors: fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
   const pods = await svc.db.pod.findMany({ where: { clusterId: cluster.id, namespace: input.namespace, name: { in: parsed.map((p) => p.name) } }, select: { id: true, name: true, workloadId: true, workload: { select: { namespace: true, kind: true, name: true, owner: { select: { namespace: true, kind: true, name: true } } } } } });
   const byName = new Map(pods.map((p) => [p.name, p]));
   const missing = parsed.map((p, i) => [p, i] as const).filter(([p]) => !byName.has(p.name));
-  if (missing.length) return { accepted: 0, userErrors: missing.map(([p, i]) => ({ field: ['pods', String(i), 'name'], code: 'NOT_FOUND', message: `pods "${p.name}" not found in namespace "${input.namespace}"` })) };
+  if (missing.length) return { accepted: 0, userErrors: capUserErrors(missing.map(([p, i]) => ({ field: ['pods', String(i), 'name'], code: 'NOT_FOUND', message: `pods "${p.name}" not found in namespace "${input.namespace}"` })), limits.userErrors) };
   const at = new Date(svc.clock.now());
   const rows: PodSampleRow[] = parsed.map((p) => {
     const pod = byName.get(p.name)!;
     return { id: svc.ids.uuid(), clusterId: cluster.id, podId: pod.id, workloadId: pod.workloadId, at, windowMs: windowSeconds * 1000, cpuMilli: p.cpuMilli, memoryBytes: p.memoryBytes, containers: p.containers, custom: p.custom, source: 'reported' };
   });
-  await insertPodSamples(svc.db, rows);
+  // new (pod, metric) series count against the cluster's metric-series limit; known ones cost one lookup
+  const since = seriesSince(svc);
+  const known = parsed.some((p) => p.names.length > 0) ? await reportedPodSeries(svc.db, pods.map((p) => p.id), since) : new Set<string>();
+  const fresh = new Map<string, string[]>();
+  parsed.forEach((p, i) => p.names.forEach((name, j) => {
+    const key = `${byName.get(p.name)!.id}/${name}`;
+    if (!known.has(key) && !fresh.has(key)) fresh.set(key, ['pods', String(i), 'custom', String(j), 'name']);
+  }));
+  if (fresh.size === 0) await insertPodSamples(svc.db, rows);
+  else {
+    const refused = await svc.db.$transaction(async (tx) => {
+      await lockScope(tx, scopes.metrics(cluster.id));
+      const room = Math.max(0, limits.metricSeriesPerCluster - (await countMetricSeries(tx, cluster.id, since)));
+      if (fresh.size > room) {
+        const [, field] = [...fresh][room];
+        const pod = input.pods[Number(field[1])];
+        return { field, code: 'LIMIT_EXCEEDED', message: seriesLimit(svc, `"${pod.custom![Number(field[3])].name}" of pods "${pod.name}"`) };
+      }
+      await insertPodSamples(tx, rows);
+      return null;
+    });
+    if (refused) return { accepted: 0, userErrors: [refused] };
+  }
   const owners = pods.flatMap((p) => (p.workload ? [p.workload.owner ?? p.workload] : []));
   for (const id of await autoscalersOfWorkloads(svc, cluster.id, owners)) await svc.queue.addUrgent(keys.autoscaler(id));
   return { accepted: rows.length, userErrors: [] };
@@ -225,26 +279,28 @@ export async function reportPodMetrics(svc: Services, accountId: string, input: 
 /**
  * A sample of an External metric series (queue length, requests/s …) or an Object metric
  * (`object` set: a metric describing that object, e.g. an Ingress's requests/s). The autoscalers
- * of the namespace that use the metric run at once.
+ * of the namespace that use the metric run at once. A new series (namespace, object, name, labels)
+ * counts against metricSeriesPerCluster.
  */
 export async function reportCustomMetric(
   svc: Services,
   accountId: string,
   input: { clusterId: string; namespace: string; name: string; labels?: Record<string, string> | null; value: string; object?: { kind: string; name: string } | null },
 ): Promise<{ accepted: boolean; userErrors: UserError[] }> {
-  const errors: UserError[] = [];
+  const limits = svc.settings.limits;
+  const budget = new ErrorBudget(limits.userErrors);
   const [badNamespace] = validateDns1123Label(input.namespace);
-  if (badNamespace) errors.push({ field: ['namespace'], code: 'INVALID_NAME', message: `namespace: Invalid value: ${renderValue(input.namespace)}: ${badNamespace}` });
-  checkMetricName(input.name, ['name'], errors);
+  if (badNamespace) budget.add(['namespace'], 'INVALID_NAME', `namespace: Invalid value: ${renderValue(input.namespace)}: ${badNamespace}`);
+  checkMetricName(input.name, ['name'], budget);
   const labels = input.labels ?? {};
-  checkLabels(labels, errors);
+  checkLabelMap(svc, labels, budget);
   if (input.object) {
-    if (!/^[A-Z][A-Za-z0-9]{0,62}$/.test(input.object.kind)) errors.push({ field: ['object', 'kind'], code: 'INVALID_VALUE', message: `object.kind: Invalid value: ${renderValue(input.object.kind)}: a Kubernetes kind such as "Ingress" or "Service"` });
+    if (!/^[A-Z][A-Za-z0-9]{0,62}$/.test(input.object.kind)) budget.add(['object', 'kind'], 'INVALID_VALUE', `object.kind: Invalid value: ${renderValue(input.object.kind)}: a Kubernetes kind such as "Ingress" or "Service"`);
     const [badName] = validateDns1123Subdomain(input.object.name);
-    if (badName) errors.push({ field: ['object', 'name'], code: 'INVALID_NAME', message: `object.name: Invalid value: ${renderValue(input.object.name)}: ${badName}` });
+    if (badName) budget.add(['object', 'name'], 'INVALID_NAME', `object.name: Invalid value: ${renderValue(input.object.name)}: ${badName}`);
   }
-  const value = quantity(input.value, ['value'], 'value', errors);
-  if (errors.length) return { accepted: false, userErrors: errors };
+  const value = quantity(input.value, ['value'], 'value', budget);
+  if (budget.count > 0) return { accepted: false, userErrors: capUserErrors(budget.list(), limits.userErrors) };
   // the cluster (of this account) and its namespace in one read
   const ns = isUuid(input.clusterId) ? await svc.db.namespace.findFirst({ where: { name: input.namespace, cluster: { id: input.clusterId, accountId } }, select: { clusterId: true } }) : null;
   if (!ns) {
@@ -254,11 +310,29 @@ export async function reportCustomMetric(
   const clusterId = ns.clusterId;
   const source = input.object ? 'Object' : 'External';
   const object = input.object ? `${input.object.kind}/${input.object.name}` : undefined;
-  // store the sample, and find the autoscalers whose selector can match this series (by index, then checked)
-  const [, candidates] = await Promise.all([
-    insertCustomSamples(svc.db, [{ id: svc.ids.uuid(), clusterId, namespace: input.namespace, source, object: object ?? '', name: input.name, labels, at: new Date(svc.clock.now()), value }]),
+  const sample = { id: svc.ids.uuid(), clusterId, namespace: input.namespace, source, object: object ?? '', name: input.name, labels, at: new Date(svc.clock.now()), value } as const;
+  // store the sample (a new series within the cluster's limit), and find the autoscalers whose selector can match this series (by index, then checked)
+  const store = async (): Promise<UserError | null> => {
+    const since = seriesSince(svc);
+    if (await customSeriesExists(svc.db, { ...sample, since })) {
+      await insertCustomSamples(svc.db, [sample]);
+      return null;
+    }
+    return svc.db.$transaction(async (tx) => {
+      await lockScope(tx, scopes.metrics(clusterId));
+      if ((await countMetricSeries(tx, clusterId, since)) >= limits.metricSeriesPerCluster) {
+        const series = `"${input.name}"${object ? ` of ${object}` : ''}${Object.keys(labels).length ? ` ${renderValue(labels)}` : ''}`;
+        return { field: ['name'], code: 'LIMIT_EXCEEDED', message: seriesLimit(svc, series) };
+      }
+      await insertCustomSamples(tx, [sample]);
+      return null;
+    });
+  };
+  const [refused, candidates] = await Promise.all([
+    store(),
     svc.db.autoscaler.findMany({ where: { clusterId, namespace: input.namespace, metricKeys: { hasSome: reportCandidateKeys({ source, name: input.name, object }, labels) } }, select: { id: true, spec: true } }),
   ]);
+  if (refused) return { accepted: false, userErrors: [refused] };
   for (const a of candidates) {
     const uses = (a.spec as unknown as HpaSpec).metrics.some((m) =>
       m.type === 'External' ? source === 'External' && m.external.metric.name === input.name && labelsMatch(labels, m.external.metric.selector)

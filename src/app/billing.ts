@@ -5,7 +5,9 @@
  */
 import type { Services } from './services';
 import type { Tx } from '../adapters/prisma/objects';
-import { AppError, isUniqueViolation, notFound, type UserError } from './errors';
+import { AppError, capUserErrors, isUniqueViolation, notFound, type UserError } from './errors';
+import { checkManifestSize } from './limits';
+import { checkAnnotations, checkPodSpecLimits, ErrorBudget } from '../core/objectLimits';
 import { findCluster, isUuid } from './clusters';
 import { ensureDrafts, finalizedEnd, lateGroups, lockAccountRowsBefore, lockDueRows, markInvoiced, meterRows, specOf, usageGroups, type LedgerRow, type MeterResult } from '../adapters/prisma/usage';
 import { costNano, defaultPriceVersion, quote, ratesOf, validatePriceItems, versionAt, type Quote } from '../core/billing/catalog';
@@ -401,7 +403,7 @@ export async function publishPrices(svc: Services, input: { region: string; effe
   if (at <= svc.clock.now()) return fail(['effectiveFrom'], 'IN_THE_PAST', 'effectiveFrom must be in the future: a price change never rewrites past usage');
   const groups = region.zones.flatMap((z) => z.hostGroups);
   const errors = validatePriceItems(input.items, { cpuTypes: [...new Set(groups.map((g) => g.cpuType))], gpuModels: [...new Set(groups.flatMap((g) => (g.gpu ? [g.gpu.model] : [])))] });
-  if (errors.length > 0) return { version: null, userErrors: errors };
+  if (errors.length > 0) return { version: null, userErrors: capUserErrors(errors, svc.settings.limits.userErrors) };
   const id = svc.ids.uuid();
   try {
     await svc.db.priceVersion.create({ data: { id, region: region.name, currency: region.currency, effectiveFrom: input.effectiveFrom, items: input.items as object, note: input.note ?? '' } });
@@ -430,10 +432,20 @@ export async function priceQuote(svc: Services, input: { region: string; templat
   if (!svc.fleet.regions.some((r) => r.name === input.region)) return fail(['region'], 'UNKNOWN_REGION', `unknown region "${input.region}"; available: ${svc.fleet.regions.map((r) => r.name).join(', ')}`);
   if (!Number.isSafeInteger(input.replicas) || input.replicas < 0 || input.replicas > 100_000) return fail(['replicas'], 'INVALID_VALUE', 'replicas must be an integer from 0 to 100000');
   if (!Number.isSafeInteger(input.hours) || input.hours < 0 || input.hours > 24 * 366) return fail(['hours'], 'INVALID_VALUE', 'hours must be an integer from 0 to 8784');
+  // the template is held to what a pod template in a manifest may be: its size, then what one pod may hold
+  const limits = svc.settings.limits;
+  const tooLarge = checkManifestSize(input.template, ['template'], limits);
+  if (tooLarge) return { quote: null, userErrors: [tooLarge] };
+  const budget = new ErrorBudget(limits.userErrors);
   const annotations = input.template.metadata?.annotations ?? {};
+  if (typeof annotations === 'object' && annotations !== null && Object.values(annotations).every((v) => typeof v === 'string')) {
+    checkAnnotations(annotations, budget.at(['template', 'metadata', 'annotations'], ['metadata', 'annotations']));
+  }
+  checkPodSpecLimits(input.template.spec, limits, budget.at(['template', 'spec'], ['spec']));
+  if (budget.count > 0) return { quote: null, userErrors: capUserErrors(budget.list(), limits.userErrors) };
   const sized = sizePod((input.template.spec ?? {}) as Parameters<typeof sizePod>[0], annotations);
   // sizing reports paths from the pod template (spec.…, metadata.annotations.…)
-  if (!sized.ok) return { quote: null, userErrors: sized.errors.map((e) => ({ field: ['template', ...e.field], code: e.code, message: e.message })) };
+  if (!sized.ok) return { quote: null, userErrors: capUserErrors(sized.errors.map((e) => ({ field: ['template', ...e.field], code: e.code, message: e.message })), limits.userErrors) };
   const o = sized.options[0];
   const spec: BilledSpec = { cpuMilli: o.cpuMilli, memoryMi: o.memoryMi, cpuType: o.cpuType ?? 'intel', gpuModel: o.gpuModel, gpuMilli: o.gpuMilli, spot: annotations[SPOT_ANNOTATION] === 'true' };
   const versions = await loadVersions(svc, [input.region]);

@@ -1,4 +1,5 @@
 import type { Pod } from '../generated/prisma/client';
+import { ConflictError } from './errors';
 import type { EventInput, PodEventInput, Tx } from '../adapters/prisma/objects';
 import { POD_LIGHT, writePods } from '../adapters/prisma/objects';
 import { terminating } from '../core/lifecycle';
@@ -38,7 +39,7 @@ export async function deleteWorkloadTree(tx: Tx, rootIds: string[], why: string,
   }
   const pods = (await tx.pod.findMany({ where: { workloadId: { in: [...all] }, deletionTimestamp: null }, omit: POD_LIGHT })) as Pod[];
   const terminated = await terminatePods(tx, pods, why, new Date(now));
-  if (terminated.written.length < pods.length) throw new Error('pods changed concurrently while deleting a workload; retrying');
+  if (terminated.written.length < pods.length) throw new ConflictError('pods changed concurrently while deleting a workload; retrying');
   events.push(...terminated.events);
   const doomed = await tx.workload.findMany({ where: { id: { in: rootIds } } });
   for (const d of doomed) events.push({ type: 'DELETED', reason: 'Deleted', message: `Deleted ${d.kind} ${d.namespace}/${d.name}`, workload: d });

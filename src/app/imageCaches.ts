@@ -3,6 +3,7 @@ import type { Services } from './services';
 import type { UserError } from './errors';
 import { isUniqueViolation } from './errors';
 import { UNSTORABLE_TEXT } from '../core/manifest';
+import { exceeded, lockScope, scopes } from './limits';
 
 /** Docker image references: [registry[:port]/]path[:tag][@digest], lower-case path components. */
 const IMAGE = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
@@ -19,8 +20,18 @@ export async function createImageCache(svc: Services, accountId: string, input: 
   }
   const existing = await svc.db.imageCache.findUnique({ where: { accountId_image: { accountId, image } } });
   if (existing) return { imageCache: existing, userErrors: [] };
+  const limits = svc.settings.limits;
   try {
-    return { imageCache: await svc.db.imageCache.create({ data: { id: svc.ids.uuid(), accountId, image, createdAt: new Date(svc.clock.now()) } }), userErrors: [] };
+    // count and insert as one step per account (an advisory lock: concurrent requests cannot slip past the limit)
+    return await svc.db.$transaction(async (tx) => {
+      await lockScope(tx, scopes.imageCaches(accountId));
+      const again = await tx.imageCache.findUnique({ where: { accountId_image: { accountId, image } } });
+      if (again) return { imageCache: again, userErrors: [] };
+      if ((await tx.imageCache.count({ where: { accountId } })) >= limits.imageCachesPerAccount) {
+        return { imageCache: null, userErrors: [{ field: ['image'], code: 'LIMIT_EXCEEDED', message: exceeded(limits, 'imageCachesPerAccount', `imagecaches "${image}"`, "the account's image cache limit") }] };
+      }
+      return { imageCache: await tx.imageCache.create({ data: { id: svc.ids.uuid(), accountId, image, createdAt: new Date(svc.clock.now()) } }), userErrors: [] };
+    });
   } catch (err) {
     if (!isUniqueViolation(err)) throw err;
     return { imageCache: await svc.db.imageCache.findUniqueOrThrow({ where: { accountId_image: { accountId, image } } }), userErrors: [] };

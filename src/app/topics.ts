@@ -9,7 +9,22 @@ export const topics = {
   clusterCost: (clusterId: string) => `cluster.${clusterId}.cost`,
   /** Budget alerts of an account. */
   budgetAlerts: (accountId: string) => `account.${accountId}.budget`,
+  /** What an account's tokens may do changed (suspension, revocation, rotation): AccountAccessMessage. */
+  accountAccess: (accountId: string) => `account.${accountId}.access`,
 };
+
+/**
+ * Published on `topics.accountAccess(accountId)` after the change is committed, so api
+ * processes can close the sockets it concerns at once (every new request re-reads the store).
+ */
+export interface AccountAccessMessage {
+  /** This token stops working at `effectiveAt` (revoked, or the old token of a rotation): close its sockets then. */
+  tokenId?: string;
+  /** ISO instant the token stops working: now for a revocation, later for a rotation with a grace period. */
+  effectiveAt?: string;
+  /** true: the account was suspended (close all of its sockets now); false: reinstated. */
+  suspended?: boolean;
+}
 
 export interface ClusterEventsMessage {
   events: EventRecord[];

@@ -3,7 +3,7 @@ import type { Services } from './services';
 import type { UserError } from './errors';
 import { findCluster } from './clusters';
 import { keys } from './topics';
-import { checkPodsPerCluster, lockScope } from './limits';
+import { checkPodsPerCluster, lockScope, scopes } from './limits';
 import { resourceName, validateDns1123Label, validateDns1123Subdomain } from '../core/names';
 import { appendEvents, POD_LIGHT, type EventInput } from '../adapters/prisma/objects';
 import { publishEvents } from './topics';
@@ -27,7 +27,7 @@ export const SCALABLE_KINDS = ['Deployment', 'StatefulSet'];
 export async function scaleWorkload(svc: Services, accountId: string, input: ScaleInput): Promise<{ workload: Workload | null; userErrors: UserError[] }> {
   const fail = (field: string[], code: string, message: string) => ({ workload: null, userErrors: [{ field, code, message }] });
   if (!Number.isInteger(input.replicas) || input.replicas < 0) return fail(['replicas'], 'INVALID_VALUE', `replicas: Invalid value: ${input.replicas}: must be greater than or equal to 0`);
-  if (input.replicas > svc.settings.limits.replicasPerWorkload) return fail(['replicas'], 'LIMIT_EXCEEDED', `at most ${svc.settings.limits.replicasPerWorkload} replicas per workload`);
+  if (input.replicas > svc.settings.limits.replicasPerWorkload) return fail(['replicas'], 'LIMIT_EXCEEDED', `replicas: Invalid value: ${input.replicas}: at most ${svc.settings.limits.replicasPerWorkload} replicas per workload (NODELESS_REPLICAS_PER_WORKLOAD)`);
   const bad = checkNames(input.namespace, input.name);
   if (bad.length) return { workload: null, userErrors: bad };
   if (!SCALABLE_KINDS.includes(input.kind)) return fail(['kind'], 'NOT_SCALABLE', `${input.kind} cannot be scaled; scalable kinds: ${SCALABLE_KINDS.join(', ')}`);
@@ -60,7 +60,7 @@ export async function scaleWorkload(svc: Services, accountId: string, input: Sca
 export async function writeReplicas(svc: Services, tx: Prisma.TransactionClient, w: Workload, replicas: number, field: string[]): Promise<{ workload: Workload } | { error: UserError } | null> {
   // only growth can break the pods-per-cluster limit (and needs the cluster-wide lock to check it)
   if (replicas > Number((w.spec as { replicas?: number }).replicas ?? 0)) {
-    await lockScope(tx, `pods:${w.clusterId}`);
+    await lockScope(tx, scopes.objects(w.clusterId));
     const over = await checkPodsPerCluster(tx, w.clusterId, svc.settings.limits.podsPerCluster, [{ namespace: w.namespace, kind: w.kind, name: w.name, replicas }], () => field);
     if (over) return { error: over };
   }

@@ -1,7 +1,9 @@
 import type { Prisma } from '../generated/prisma/client';
+import { ConflictError } from '../app/errors';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { writeReplicas } from '../app/workloads';
+import { lockScope, scopes } from '../app/limits';
 import { appendEvents, type EventInput, type EventRecord, type ScalingSnapshot } from '../adapters/prisma/objects';
 import { latestCustomSamples, latestPodSamples } from '../adapters/prisma/metrics';
 import { ACTIVATION_ANNOTATION, reconcileAutoscaler, setCondition, type MetricInput, type ScaleTarget } from '../core/autoscaler/reconcile';
@@ -12,7 +14,8 @@ import { resourceName } from '../core/names';
 
 
 /** Thrown when the autoscaler or its target changed while a decision was being written (the key is retried). */
-class Conflict extends Error {}
+/** Lost an optimistic-concurrency race: the worker runs the key again at once (no backoff). */
+class Conflict extends ConflictError {}
 
 /** The scale was refused (the pods-per-cluster limit): the decision is rolled back and recorded as FailedRescale. */
 class RescaleRefused extends Error {}
@@ -123,6 +126,8 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
   }
   try {
     written = await svc.db.$transaction(async (tx) => {
+      // a rescale writes the target as apply does (a scale-up checks the cluster's limits): under the cluster's objects lock, taken before any row lock as apply takes it
+      if (out.rescale && workload) await lockScope(tx, scopes.objects(hpa.clusterId));
       await writeAutoscaler(tx, out.status, out.memory);
       const events = [...warnings];
       const r = out.rescale;
@@ -156,6 +161,7 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
     });
   }
   await publishEvents(svc.bus, hpa.clusterId, written.records);
+  if (written.decided && out.rescale) svc.metrics.autoscalerDecisions.inc({ direction: out.rescale.to > out.rescale.from ? 'up' : 'down' });
   if (written.decided && workload) await svc.queue.add(keys.workload(workload.id));
   await svc.queue.addAfter(keys.autoscaler(hpa.id), syncDelay(hpa.id, settings.syncPeriodMs));
 }

@@ -3,7 +3,7 @@ import RelayPlugin, { decodeGlobalID, resolveCursorConnection, type DefaultConne
 import { GraphQLError } from 'graphql';
 import type { Account } from '../generated/prisma/client';
 import type { Services } from '../app/services';
-import type { Principal } from '../app/accounts';
+import type { Denial, Principal } from '../app/accounts';
 import { AppError, type UserError } from '../app/errors';
 import { isUuid } from '../app/clusters';
 import { findUnstorableText } from '../core/manifest';
@@ -15,6 +15,11 @@ export interface Context {
   principal: Principal | null;
   /** The request carries the operator token (fleet and spot capacity operations). */
   operator: boolean;
+  /**
+   * Why the presented token was refused (`authorize().denial`); optional: without it the access
+   * plugin (graphql/auth useAccessControl) looks the token up again to say why.
+   */
+  denial?: Denial | null;
 }
 
 export const builder = new SchemaBuilder<{

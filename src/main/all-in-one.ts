@@ -13,8 +13,9 @@ Nodeless is running (api + worker in one process)
 
   GraphiQL:       ${app.api!.url}
   Subscriptions:  ${app.api!.wsUrl}  (graphql-ws; also SSE on the same URL)
+  Operations:     ${app.api!.url.replace(/graphql$/, '')}metrics, /readyz, /healthz
 
-Get an API token (${config.allowSignup ? 'sign-up is open' : 'sign-up is DISABLED: set NODELESS_ALLOW_SIGNUP=true'}):
+Get an API token (${config.allowSignup ? 'sign-up is open' : 'sign-up is DISABLED: an operator creates accounts with provisionAccount, or set NODELESS_ALLOW_SIGNUP=true'}):
   curl -s ${app.api!.url} -H 'content-type: application/json' \\
     -d '{"query":"mutation { createAccount(input: {name: \\"me\\"}) { token account { id } } }"}'
 then send it as the header  Authorization: Bearer <token>  (GraphiQL: Headers tab).

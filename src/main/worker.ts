@@ -8,4 +8,4 @@ if (!config.databaseUrl || !config.redisUrl) {
 }
 const app = await startApp(config, { api: false, worker: true });
 stopOnSignals(app);
-console.log(`nodeless worker running (concurrency ${config.workerConcurrency})`);
+console.log(`nodeless worker running (concurrency ${config.workerConcurrency})${app.ops ? `; metrics on http://localhost:${app.ops.port}/metrics` : ''}`);

@@ -10,5 +10,7 @@ export interface Bus {
    * Messages arrive in publish order per publisher. Returns the unsubscribe function.
    */
   subscribe(topic: string, handler: (message: unknown) => void): Promise<() => Promise<void>>;
+  /** Resolves when the bus' server answers (readiness checks); absent: always ready (in-process). */
+  ping?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -55,6 +55,12 @@ export function testConfig(env: Record<string, string | undefined> = {}): Config
     NODELESS_STOP_MS: '0',
     NODELESS_CLUSTER_PROVISION_MS: '0',
     NODELESS_RESYNC_MS: '0',
+    NODELESS_LOG_LEVEL: 'warn',
+    // test files sign up many accounts from 127.0.0.1 and query hard: the guard's own tests set low limits
+    NODELESS_SIGNUPS_PER_HOUR: '100000',
+    NODELESS_RATE_POINTS_PER_MINUTE: '100000000',
+    NODELESS_RATE_ANONYMOUS_POINTS_PER_MINUTE: '100000000',
+    NODELESS_RATE_METRIC_SAMPLES_PER_MINUTE: '100000000',
     ...env,
   });
 }

@@ -110,3 +110,36 @@ export async function pruneSamples(db: Tx, clusterId: string, before: Date): Pro
   await db.podMetric.deleteMany({ where: { clusterId, at: { lt: before } } });
   await db.customMetric.deleteMany({ where: { clusterId, at: { lt: before } } });
 }
+
+/**
+ * Whether this External or Object series (namespace, object, name and exact labels) has a sample
+ * at or after `since` (index on clusterId, namespace, source, name, at).
+ */
+export async function customSeriesExists(db: Tx, q: { clusterId: string; namespace: string; source: 'External' | 'Object'; name: string; object: string; labels: Record<string, string>; since: Date }): Promise<boolean> {
+  const rows = await db.$queryRaw<unknown[]>`
+    SELECT 1 FROM "CustomMetric"
+    WHERE "clusterId" = ${q.clusterId}::uuid AND "namespace" = ${q.namespace} AND "source" = ${q.source} AND "name" = ${q.name} AND "object" = ${q.object} AND "at" >= ${q.since}
+      AND "labels" = ${JSON.stringify(q.labels)}::jsonb
+    LIMIT 1`;
+  return rows.length > 0;
+}
+
+/** The reported per-pod (Pods-type) series of these pods with a sample at or after `since`, as `<podId>/<metric name>`. */
+export async function reportedPodSeries(db: Tx, podIds: string[], since: Date): Promise<Set<string>> {
+  if (podIds.length === 0) return new Set();
+  const rows = await db.$queryRaw<{ podId: string; name: string }[]>`
+    SELECT DISTINCT m."podId", k AS "name" FROM "PodMetric" m, jsonb_object_keys(m."custom") k
+    WHERE m."podId" = ANY(${podIds}::uuid[]) AND m."source" = 'reported' AND m."at" >= ${since}`;
+  return new Set(rows.map((r) => `${r.podId}/${r.name}`));
+}
+
+/**
+ * The distinct custom-metric series of a cluster with a sample at or after `since`: External and
+ * Object series (namespace, described object, name, labels) and reported per-pod metrics (pod, name).
+ */
+export async function countMetricSeries(db: Tx, clusterId: string, since: Date): Promise<number> {
+  const [r] = await db.$queryRaw<{ n: number }[]>`
+    SELECT (SELECT count(*) FROM (SELECT DISTINCT "namespace", "source", "object", "name", "labels" FROM "CustomMetric" WHERE "clusterId" = ${clusterId}::uuid AND "at" >= ${since}) s)::int
+         + (SELECT count(*) FROM (SELECT DISTINCT m."podId", k FROM "PodMetric" m, jsonb_object_keys(m."custom") k WHERE m."clusterId" = ${clusterId}::uuid AND m."source" = 'reported' AND m."at" >= ${since}) t)::int AS "n"`;
+  return Number(r.n);
+}

@@ -107,6 +107,10 @@ export class RedisBus implements Bus {
     };
   }
 
+  async ping(): Promise<void> {
+    await this.publisher.ping();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

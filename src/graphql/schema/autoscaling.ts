@@ -8,15 +8,12 @@ import { clusterEventStream } from '../../app/streams';
 import { latestPodSamples, workloadSeries, type PodSampleRow } from '../../adapters/prisma/metrics';
 import type { EventRecord, ScalingSnapshot } from '../../adapters/prisma/objects';
 import type { HpaCondition, HpaSpec, HpaStatus, MetricStatus } from '../../core/autoscaler/types';
-import { parseHpaSpec } from '../../core/autoscaler/spec';
-import { simulateAutoscaler, MAX_TIMELINE_STEPS } from '../../core/autoscaler/simulate';
-import { formatFieldPath, parseManifest } from '../../core/manifest';
+import { simulateAutoscalerTimeline } from '../../app/simulateAutoscaler';
 import { formatCpuMilli } from '../../core/quantity';
 import { canonicalQuantity } from '../../core/admission/quota';
 import type { Condition } from '../../core/workloads/specs';
 import type { LoadSpec } from '../../core/load';
 import { ACTIVATION_ANNOTATION } from '../../core/autoscaler/reconcile';
-import { quantityMilli } from '../../core/autoscaler/spec';
 
 // ───────────────────────────── metric values ─────────────────────────────
 
@@ -358,12 +355,20 @@ const AutoscalerSpecInput = builder.inputType('AutoscalerSpecInput', {
   }),
 });
 
+/**
+ * Below this depth a value is a JSON scalar's content (a metric selector), not an input object:
+ * it is passed on as given (validation refuses what is wrong), so a deeply nested one cannot
+ * exhaust the stack here.
+ */
+const RAW_MAX_DEPTH = 32;
+
 /** A GraphQL input as the raw object the manifest path validates (unset fields dropped). */
-function raw(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(raw);
+function raw(v: unknown, depth = 0): unknown {
+  if (depth > RAW_MAX_DEPTH) return v;
+  if (Array.isArray(v)) return v.map((x) => raw(x, depth + 1));
   if (v && typeof v === 'object' && !(v instanceof Date)) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = raw(x);
+    for (const [k, x] of Object.entries(v)) if (x !== null && x !== undefined) out[k] = raw(x, depth + 1);
     return out;
   }
   return v;
@@ -601,54 +606,12 @@ builder.queryField('simulateAutoscaler', (t) =>
     },
     resolve: (_, args, ctx) => {
       requireAccount(ctx);
-      const fail = (field: string[], code: string, message: string) => ({ decisions: [], userErrors: [{ field, code, message }] });
-      let spec: HpaSpec;
-      let annotations: Record<string, string> = {};
-      if ((args.spec ? 1 : 0) + (args.manifest ? 1 : 0) !== 1) return fail(['spec'], 'INVALID_VALUE', 'give exactly one of spec and manifest');
-      if (args.manifest) {
-        const parsed = parseManifest(args.manifest);
-        if (parsed.errors.length) return { decisions: [], userErrors: parsed.errors };
-        const hpas = parsed.objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
-        if (hpas.length !== 1 || parsed.objects.length !== 1) return fail(['manifest'], 'INVALID_VALUE', 'the manifest must hold exactly one HorizontalPodAutoscaler');
-        const o = hpas[0] as Extract<(typeof hpas)[number], { kind: 'HorizontalPodAutoscaler' }>;
-        spec = o.spec;
-        annotations = o.metadata.annotations;
-      } else {
-        const parsed = parseHpaSpec(raw(args.spec), ['spec']);
-        if (parsed.errors.length) return { decisions: [], userErrors: parsed.errors.map((e) => ({ ...e, message: `${formatFieldPath(e.field)}: ${e.message}` })) };
-        spec = parsed.spec;
-      }
-      if (!Number.isInteger(args.currentReplicas) || args.currentReplicas < 0 || args.currentReplicas > ctx.svc.settings.limits.replicasPerWorkload) return fail(['currentReplicas'], 'INVALID_VALUE', `currentReplicas must be 0 to ${ctx.svc.settings.limits.replicasPerWorkload}`);
-      const timeline = args.metricsTimeline;
-      if (timeline.length === 0 || timeline.length > MAX_TIMELINE_STEPS) return fail(['metricsTimeline'], 'INVALID_VALUE', `between 1 and ${MAX_TIMELINE_STEPS} steps`);
-      for (let i = 0; i < timeline.length; i++) {
-        const s = timeline[i];
-        if (!Number.isFinite(s.at) || s.at < 0 || (i > 0 && s.at <= timeline[i - 1].at)) return fail(['metricsTimeline', String(i), 'at'], 'INVALID_VALUE', `at: Invalid value: ${s.at}: steps must be at increasing times ≥ 0`);
-        if (s.values.length !== spec.metrics.length) return fail(['metricsTimeline', String(i), 'values'], 'INVALID_VALUE', `values: ${s.values.length} given, the spec has ${spec.metrics.length} metric(s)`);
-        for (let j = 0; j < s.values.length; j++) {
-          const v = s.values[j];
-          if (v !== null && v !== undefined && !validQuantity(v)) return fail(['metricsTimeline', String(i), 'values', String(j)], 'INVALID_VALUE', `values[${j}]: Invalid value: ${JSON.stringify(v)}: must be a quantity ≥ 0 or null`);
-        }
-      }
-      let threshold = 0n;
-      if (annotations[ACTIVATION_ANNOTATION] !== undefined) {
-        if (!validQuantity(annotations[ACTIVATION_ANNOTATION])) return fail(['manifest'], 'INVALID_VALUE', `${ACTIVATION_ANNOTATION} must be a quantity ≥ 0`);
-        threshold = quantityMilli(annotations[ACTIVATION_ANNOTATION]);
-      }
-      const decisions = simulateAutoscaler(spec, args.currentReplicas, timeline.map((s) => ({ at: s.at, values: s.values.map((v) => v ?? null) })), ctx.svc.settings.autoscaling, threshold);
+      const r = simulateAutoscalerTimeline(ctx.svc, { spec: args.spec ? raw(args.spec) : undefined, manifest: args.manifest, currentReplicas: args.currentReplicas, metricsTimeline: args.metricsTimeline });
       return {
-        decisions: decisions.map((d) => ({ at: d.at, currentReplicas: d.currentReplicas, desiredReplicas: d.desiredReplicas, rescaled: d.rescale !== null, reason: d.rescale?.reason ?? null, message: d.rescale?.message ?? null, limitedBy: d.rescale?.limitedBy ?? null, conditions: d.conditions })),
-        userErrors: [],
+        decisions: r.decisions.map((d) => ({ at: d.at, currentReplicas: d.currentReplicas, desiredReplicas: d.desiredReplicas, rescaled: d.rescale !== null, reason: d.rescale?.reason ?? null, message: d.rescale?.message ?? null, limitedBy: d.rescale?.limitedBy ?? null, conditions: d.conditions })),
+        userErrors: r.userErrors,
       };
     },
   }),
 );
-
-function validQuantity(v: string): boolean {
-  try {
-    return quantityMilli(v) >= 0n;
-  } catch {
-    return false;
-  }
-}
 

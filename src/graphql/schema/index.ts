@@ -1,6 +1,7 @@
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { builder } from '../builder';
 import './accounts';
+import './apiTokens';
 import './regions';
 import './pods';
 import './clusters';
