@@ -8,7 +8,8 @@ export interface UserError {
   code: string;
 }
 
-export type AppErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT';
+/** EXPIRED: a `since` older than what the store keeps (Kubernetes' 410 Gone): re-list, then stream from the list's sequence. */
+export type AppErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'EXPIRED';
 
 /** A request-level failure, surfaced as a GraphQL error with `extensions.code`. */
 export class AppError extends Error {

@@ -4,6 +4,7 @@ import type { Services } from './services';
 import { Channel } from './channel';
 import { requireCluster } from './clusters';
 import { AppError } from './errors';
+import { assertSinceKept } from './retention';
 import { topics, type ClusterEventsMessage } from './topics';
 
 const PAGE = 500;
@@ -76,6 +77,10 @@ export async function clusterEventStream(
     await out.close();
     throw new AppError('BAD_USER_INPUT', `since must be between 0 and the cluster's lastEventSequence (${eventSeq}); got ${opts.since}`);
   }
+  await assertSinceKept(svc, clusterId, opts.since).catch(async (err) => {
+    await out.close();
+    throw err;
+  });
   let last = opts.since ?? eventSeq;
 
   const emit = (e: EventRecord) => {
