@@ -59,13 +59,14 @@ export async function loadNamespacePolicy(tx: Tx, clusterId: string, namespace: 
   };
 }
 
-interface UsageRow {
-  pods: bigint;
-  rc: bigint | null;
-  rm: bigint | null;
-  lc: bigint | null;
-  lm: bigint | null;
-  g: bigint | null;
+/** A namespace's live pods summed (count, requests, limits, GPU), as `namespaceUsage` reads them. */
+export interface UsageRow {
+  pods: bigint | number;
+  rc: bigint | number | null;
+  rm: bigint | number | null;
+  lc: bigint | number | null;
+  lm: bigint | number | null;
+  g: bigint | number | null;
 }
 
 /**
@@ -79,20 +80,25 @@ export async function namespaceUsage(tx: Tx | Db, clusterId: string, namespace: 
     FROM "Pod" WHERE "clusterId" = ${clusterId}::uuid AND "namespace" = ${namespace} AND "deletionTimestamp" IS NULL AND "phase" NOT IN ('Succeeded', 'Failed')`;
   const kinds = await tx.workload.groupBy({ by: ['kind'], where: { clusterId, namespace }, _count: { _all: true } });
   const claims = await tx.volumeClaim.findMany({ where: { clusterId, namespace }, select: { storage: true } });
-  const b = (v: bigint | number | null) => BigInt(v ?? 0);
+  return usageOfRows(p, kinds.map((k) => ({ kind: k.kind, count: k._count._all })), claims);
+}
+
+/** A namespace's usage from its summed live pods, its workload counts by kind and its claims (no I/O). */
+export function usageOfRows(p: UsageRow | undefined, kinds: readonly { kind: string; count: number }[], claims: readonly { storage: string }[]): QuotaUsage {
+  const b = (v: bigint | number | null | undefined) => BigInt(v ?? 0);
   let usage: QuotaUsage = {
-    pods: b(p.pods),
-    'count/pods': b(p.pods),
-    cpu: b(p.rc),
-    'requests.cpu': b(p.rc),
-    'limits.cpu': b(p.lc),
-    memory: b(p.rm),
-    'requests.memory': b(p.rm),
-    'limits.memory': b(p.lm),
-    'requests.nvidia.com/gpu': b(p.g),
+    pods: b(p?.pods),
+    'count/pods': b(p?.pods),
+    cpu: b(p?.rc),
+    'requests.cpu': b(p?.rc),
+    'limits.cpu': b(p?.lc),
+    memory: b(p?.rm),
+    'requests.memory': b(p?.rm),
+    'limits.memory': b(p?.lm),
+    'requests.nvidia.com/gpu': b(p?.g),
   };
   const countKey: Record<string, string> = { Deployment: 'count/deployments.apps', StatefulSet: 'count/statefulsets.apps', Job: 'count/jobs.batch', CronJob: 'count/cronjobs.batch' };
-  for (const k of kinds) if (countKey[k.kind]) usage[countKey[k.kind]] = BigInt(k._count._all);
+  for (const k of kinds) if (countKey[k.kind]) usage[countKey[k.kind]] = BigInt(k.count);
   for (const c of claims) usage = addUsage(usage, pvcQuotaUsage(c.storage));
   return usage;
 }

@@ -3,6 +3,7 @@
  * budgets, usage reports and the live cost of a cluster. Pure rules live in core/billing; the
  * SQL in adapters/prisma/usage.ts.
  */
+import { Prisma } from '../generated/prisma/client';
 import type { Services } from './services';
 import type { Tx } from '../adapters/prisma/objects';
 import { AppError, capUserErrors, isUniqueViolation, notFound, type UserError } from './errors';
@@ -105,29 +106,43 @@ export interface CostTick {
 }
 
 export async function costTick(svc: Services, clusterId: string, region: string): Promise<CostTick> {
+  return (await costTicks(svc, [{ id: clusterId, region }]))[0];
+}
+
+/**
+ * The cost ticks of several clusters with three statements whatever their number (a page of
+ * clusters showing their cost); with `accountId`, only that account's rows are read.
+ */
+export async function costTicks(svc: Services, clusters: readonly { id: string; region: string }[], accountId?: string): Promise<CostTick[]> {
+  if (clusters.length === 0) return [];
   const now = svc.clock.now();
   const month = monthKey(now);
-  const currency = regionCurrency(svc, region);
-  const [cost, running, versions] = await Promise.all([
-    svc.db.clusterCost.findUnique({ where: { clusterId_month: { clusterId, month } } }),
-    svc.db.$queryRaw<{ cpuMilli: number; memoryMi: number; cpuType: string | null; gpuModel: string | null; gpuMilli: number; spot: boolean; pods: bigint; unmeteredMs: number | null }[]>`
-      SELECT "cpuMilli", "memoryMi", "cpuType", "gpuModel", "gpuMilli", "spot", COUNT(*)::bigint AS "pods",
+  const ids = [...new Set(clusters.map((c) => c.id))];
+  const ofAccount = accountId ? Prisma.sql`AND "accountId" = ${accountId}::uuid` : Prisma.empty;
+  const [costs, running, versions] = await Promise.all([
+    svc.db.clusterCost.findMany({ where: { clusterId: { in: ids }, month, ...(accountId ? { accountId } : {}) } }),
+    svc.db.$queryRaw<{ clusterId: string; cpuMilli: number; memoryMi: number; cpuType: string | null; gpuModel: string | null; gpuMilli: number; spot: boolean; pods: bigint; unmeteredMs: number | null }[]>`
+      SELECT "clusterId"::text AS "clusterId", "cpuMilli", "memoryMi", "cpuType", "gpuModel", "gpuMilli", "spot", COUNT(*)::bigint AS "pods",
              SUM(GREATEST(0, EXTRACT(EPOCH FROM (${new Date(now)}::timestamptz - GREATEST(COALESCE("meteredUntil", "from"), ${new Date(monthStart(now))}::timestamptz))) * 1000))::float8 AS "unmeteredMs"
-      FROM "BillablePod" WHERE "clusterId" = ${clusterId}::uuid AND "until" IS NULL
-      GROUP BY "cpuMilli", "memoryMi", "cpuType", "gpuModel", "gpuMilli", "spot"`,
-    loadVersions(svc, [region]),
+      FROM "BillablePod" WHERE "clusterId" = ANY(${ids}::uuid[]) AND "until" IS NULL ${ofAccount}
+      GROUP BY "clusterId", "cpuMilli", "memoryMi", "cpuType", "gpuModel", "gpuMilli", "spot"`,
+    loadVersions(svc, clusters.map((c) => c.region)),
   ]);
-  const version = versionAt(versions, region, now)!;
-  let burn = 0n;
-  let accrued = 0n;
-  let pods = 0;
-  for (const g of running) {
-    const rates = ratesOf(version.items, specOf(g));
-    burn += costNano(rates, 3600) * BigInt(g.pods);
-    accrued += costNano(rates, Math.floor(Number(g.unmeteredMs ?? 0) / 1000));
-    pods += Number(g.pods);
-  }
-  return { clusterId, month, currency, amountNano: BigInt(cost?.costNano ?? 0n) + accrued, burnRateNanoPerHour: burn, runningPods: pods, asOf: now };
+  return clusters.map(({ id: clusterId, region }) => {
+    const version = versionAt(versions, region, now)!;
+    let burn = 0n;
+    let accrued = 0n;
+    let pods = 0;
+    for (const g of running) {
+      if (g.clusterId !== clusterId) continue;
+      const rates = ratesOf(version.items, specOf(g));
+      burn += costNano(rates, 3600) * BigInt(g.pods);
+      accrued += costNano(rates, Math.floor(Number(g.unmeteredMs ?? 0) / 1000));
+      pods += Number(g.pods);
+    }
+    const cost = costs.find((c) => c.clusterId === clusterId);
+    return { clusterId, month, currency: regionCurrency(svc, region), amountNano: BigInt(cost?.costNano ?? 0n) + accrued, burnRateNanoPerHour: burn, runningPods: pods, asOf: now };
+  });
 }
 
 export interface CostTickMessage {

@@ -8,6 +8,10 @@ import { AppError, type UserError } from '../app/errors';
 import { isUuid } from '../app/clusters';
 import { findUnstorableText } from '../core/manifest';
 
+/**
+ * What every resolver gets. Nested fields read through the request's loaders, made on first use
+ * and kept with this context: `loaders(ctx, info)` in graphql/loaders.
+ */
 export interface Context {
   svc: Services;
   account: Account | null;

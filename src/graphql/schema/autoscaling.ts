@@ -1,11 +1,10 @@
 import type { Autoscaler, ScalingDecision, Workload } from '../../generated/prisma/client';
-import { builder, cursorPage, decodeCursor, encodeCursor, isStringTuple, keysetWhere, parseId, requireAccount, UserErrorRef, type Context } from '../builder';
+import { builder, cursorPage, decodeCursor, encodeCursor, isStringTuple, parseId, requireAccount, UserErrorRef } from '../builder';
 import { ClusterRef, PodRef, WorkloadRef } from './refs';
 import { ConditionRef } from './workloads';
 import { AppError, notFound, type UserError } from '../../app/errors';
 import { deleteAutoscaler, reportCustomMetric, reportPodMetrics, setAutoscaler, setWorkloadLoad, type ReportedPod } from '../../app/autoscalers';
 import { clusterEventStream } from '../../app/streams';
-import { latestPodSamples, workloadSeries, type PodSampleRow } from '../../adapters/prisma/metrics';
 import type { EventRecord, ScalingSnapshot } from '../../adapters/prisma/objects';
 import type { HpaCondition, HpaSpec, HpaStatus, MetricStatus } from '../../core/autoscaler/types';
 import { simulateAutoscalerTimeline } from '../../app/simulateAutoscaler';
@@ -14,6 +13,8 @@ import { canonicalQuantity } from '../../core/admission/quota';
 import type { Condition } from '../../core/workloads/specs';
 import type { LoadSpec } from '../../core/load';
 import { ACTIVATION_ANNOTATION } from '../../core/autoscaler/reconcile';
+import { isUuid } from '../../app/clusters';
+import { loadPage, loaders } from '../loaders';
 
 // ───────────────────────────── metric values ─────────────────────────────
 
@@ -96,7 +97,7 @@ export const AutoscalerRef = builder.objectRef<Autoscaler>('HorizontalPodAutosca
       type: WorkloadRef,
       nullable: true,
       description: 'The workload it scales (null while it does not exist).',
-      resolve: (a, _, ctx) => ctx.svc.db.workload.findUnique({ where: { clusterId_namespace_kind_name: { clusterId: a.clusterId, namespace: a.namespace, kind: a.targetKind, name: a.targetName } } }),
+      resolve: (a, _, ctx, info) => loaders(ctx, info).workloadByName.load({ clusterId: a.clusterId, namespace: a.namespace, kind: a.targetKind, name: a.targetName }),
     }),
     generation: t.exposeInt('generation'),
     observedGeneration: t.exposeInt('observedGeneration'),
@@ -188,36 +189,13 @@ const PodMetricsRef = builder.objectRef<PodMetricsView>('PodMetrics').implement(
   }),
 });
 
-/** Batches `pod { metrics }` of one request into one query (no N+1 over a page of pods). */
-const podSampleLoaders = new WeakMap<Context, (podId: string) => Promise<PodSampleRow | undefined>>();
-function podSampleLoader(ctx: Context): (podId: string) => Promise<PodSampleRow | undefined> {
-  let loader = podSampleLoaders.get(ctx);
-  if (!loader) {
-    let pending: { ids: Set<string>; result: Promise<Map<string, PodSampleRow>> } | null = null;
-    loader = (podId) => {
-      if (!pending) {
-        const batch = { ids: new Set<string>(), result: null as unknown as Promise<Map<string, PodSampleRow>> };
-        batch.result = Promise.resolve().then(() => {
-          pending = null;
-          return latestPodSamples(ctx.svc.db, [...batch.ids], new Date(ctx.svc.clock.now() - ctx.svc.settings.autoscaling.metricStalenessMs));
-        });
-        pending = batch;
-      }
-      pending.ids.add(podId);
-      return pending.result.then((m) => m.get(podId));
-    };
-    podSampleLoaders.set(ctx, loader);
-  }
-  return loader;
-}
-
 builder.objectFields(PodRef, (t) => ({
   metrics: t.field({
     type: PodMetricsRef,
     nullable: true,
     description: 'The newest usage sample of the last minute (null: none, e.g. not running).',
-    resolve: async (p, _, ctx) => {
-      const s = await podSampleLoader(ctx)(p.id);
+    resolve: async (p, _, ctx, info) => {
+      const s = await loaders(ctx, info).podSample.load(p.id);
       return s ? { at: s.at, windowSeconds: Math.round(s.windowMs / 1000), cpuMilli: s.cpuMilli, memoryBytes: Number(s.memoryBytes), source: s.source } : null;
     },
   }),
@@ -243,39 +221,38 @@ const WorkloadMetricsPointRef = builder.objectRef<WorkloadPointView>('WorkloadMe
 
 const MAX_WINDOW_SECONDS = 600;
 
+/** A scaling-history cursor: the decision's time (ISO-8601) and id; anything else is BAD_USER_INPUT. */
+function decisionCursor(cursor: string | undefined): [string, string] | undefined {
+  const v = decodeCursor(cursor, isStringTuple(2));
+  if (v === undefined) return undefined;
+  if (Number.isNaN(Date.parse(v[0])) || !isUuid(v[1])) throw new AppError('BAD_USER_INPUT', 'invalid cursor');
+  return [new Date(v[0]).toISOString(), v[1]];
+}
+
 builder.objectFields(WorkloadRef, (t) => ({
   autoscaler: t.field({
     type: AutoscalerRef,
     nullable: true,
     description: 'The HorizontalPodAutoscaler that scales this workload.',
-    resolve: (w, _, ctx) => ctx.svc.db.autoscaler.findFirst({ where: { clusterId: w.clusterId, namespace: w.namespace, targetKind: w.kind, targetName: w.name } }),
+    resolve: (w, _, ctx, info) => loaders(ctx, info).autoscalerOf.load({ clusterId: w.clusterId, namespace: w.namespace, kind: w.kind, name: w.name }),
   }),
   metrics: t.field({
     type: [WorkloadMetricsPointRef],
     description: `Usage over the last \`windowSeconds\` (default 60, at most ${MAX_WINDOW_SECONDS}; samples are kept two minutes by default).`,
     args: { windowSeconds: t.arg.int({ defaultValue: 60 }) },
-    resolve: async (w, { windowSeconds }, ctx) => {
+    resolve: async (w, { windowSeconds }, ctx, info) => {
       const seconds = windowSeconds ?? 60;
       if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_WINDOW_SECONDS) throw new AppError('BAD_USER_INPUT', `windowSeconds must be between 1 and ${MAX_WINDOW_SECONDS}; got ${seconds}`);
-      const children = await ctx.svc.db.workload.findMany({ where: { ownerId: w.id }, select: { id: true } });
-      const points = await workloadSeries(ctx.svc.db, [w.id, ...children.map((c) => c.id)], new Date(ctx.svc.clock.now() - seconds * 1000));
+      const points = await loaders(ctx, info).workloadSeries.load({ id: w.id, seconds });
       return points.map((p) => ({ at: p.at, pods: p.pods, cpuMilli: Number(p.cpuMilli), memoryBytes: Number(p.memoryBytes) }));
     },
   }),
   scalingHistory: t.connection({
     type: ScalingDecisionRef,
     description: "The autoscaler's rescales of this workload, newest first.",
-    resolve: (w, args, ctx) =>
+    resolve: (w, args, ctx, info) =>
       cursorPage(args, (d: DecisionView) => encodeCursor([d.at.toISOString(), d.id]), async ({ after, before, limit, inverted }) => {
-        const a = decodeCursor(after, isStringTuple(2));
-        const b = decodeCursor(before, isStringTuple(2));
-        const dir = inverted ? 'asc' : 'desc';
-        const key = (v: string[]) => [new Date(v[0]), v[1]] as unknown as string[];
-        const rows = await ctx.svc.db.scalingDecision.findMany({
-          where: { workloadId: w.id, AND: [a ? keysetWhere(['at', 'id'], key(a), 'lt') : {}, b ? keysetWhere(['at', 'id'], key(b), 'gt') : {}] },
-          orderBy: [{ at: dir }, { id: dir }],
-          take: limit,
-        });
+        const rows = await loadPage(loaders(ctx, info).scalingHistory, { parent: w.id, after: decisionCursor(after), before: decisionCursor(before), limit, inverted });
         return rows.map((d) => decisionOfRow(d, w.kind, w.name));
       }),
   }),
@@ -286,23 +263,16 @@ builder.objectFields(ClusterRef, (t) => ({
     type: AutoscalerRef,
     description: 'HorizontalPodAutoscalers by namespace and name.',
     args: { namespace: t.arg.string() },
-    resolve: (c, args, ctx) =>
-      cursorPage(args, (a: Autoscaler) => encodeCursor([a.namespace, a.name]), async ({ after, before, limit, inverted }) => {
-        const a = decodeCursor(after, isStringTuple(2));
-        const b = decodeCursor(before, isStringTuple(2));
-        const dir = inverted ? 'desc' : 'asc';
-        return ctx.svc.db.autoscaler.findMany({
-          where: { clusterId: c.id, ...(args.namespace ? { namespace: args.namespace } : {}), AND: [a ? keysetWhere(['namespace', 'name'], a, 'gt') : {}, b ? keysetWhere(['namespace', 'name'], b, 'lt') : {}] },
-          orderBy: [{ namespace: dir }, { name: dir }],
-          take: limit,
-        });
-      }),
+    resolve: (c, args, ctx, info) =>
+      cursorPage(args, (a: Autoscaler) => encodeCursor([a.namespace, a.name]), ({ after, before, limit, inverted }) =>
+        loadPage(loaders(ctx, info).autoscalers, { parent: c.id, after: decodeCursor(after, isStringTuple(2)), before: decodeCursor(before, isStringTuple(2)), limit, inverted, filters: { namespace: args.namespace || null } }),
+      ),
   }),
   autoscaler: t.field({
     type: AutoscalerRef,
     nullable: true,
     args: { namespace: t.arg.string({ defaultValue: 'default' }), name: t.arg.string({ required: true }) },
-    resolve: (c, { namespace, name }, ctx) => ctx.svc.db.autoscaler.findUnique({ where: { clusterId_namespace_name: { clusterId: c.id, namespace: namespace ?? 'default', name } } }),
+    resolve: (c, { namespace, name }, ctx, info) => loaders(ctx, info).autoscalerByName.load({ clusterId: c.id, namespace: namespace ?? 'default', name }),
   }),
 }));
 

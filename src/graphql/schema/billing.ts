@@ -1,16 +1,15 @@
 import type { Budget } from '../../generated/prisma/client';
+import type { GraphQLResolveInfo } from 'graphql';
+import { loaders } from '../loaders';
 import { builder, cursorPage, decodeCursor, encodeCursor, parseId, requireAccount, requireOperator, UserErrorRef, type Context } from '../builder';
 import { ClusterRef, PodRef } from './refs';
 import { AppError, notFound } from '../../app/errors';
 import { findCluster, isUuid } from '../../app/clusters';
 import {
-  budgetSpentNano,
   clusterUsage,
-  costTick,
   deleteBudget,
   finalizeDueInvoices,
   finalizeInvoice,
-  invoiceLines,
   loadVersions,
   priceQuote,
   publishPrices,
@@ -341,15 +340,8 @@ const InvoiceLineRef = builder.objectRef<LineView>('InvoiceLine').implement({
   }),
 });
 
-/** Lines of an invoice, computed once per request for drafts. */
-const linesCache = new WeakMap<Context, Map<string, Promise<InvoiceLine[]>>>();
-function linesOf(ctx: Context, inv: InvoiceView): Promise<InvoiceLine[]> {
-  let m = linesCache.get(ctx);
-  if (!m) linesCache.set(ctx, (m = new Map()));
-  let p = m.get(inv.id);
-  if (!p) m.set(inv.id, (p = invoiceLines(ctx.svc, inv)));
-  return p;
-}
+/** Lines of an invoice: read with the lines of every other invoice of the request (drafts computed once). */
+const linesOf = (ctx: Context, info: GraphQLResolveInfo, inv: InvoiceView): Promise<InvoiceLine[]> => loaders(ctx, info).invoiceLines.load(inv);
 
 const header = (inv: InvoiceView) => ({ number: inv.number === null ? null : String(inv.number), month: inv.month, currency: inv.currency, status: inv.status });
 
@@ -367,7 +359,7 @@ builder.node(InvoiceRef, {
     currency: t.exposeString('currency'),
     status: t.field({ type: InvoiceStatusEnum, resolve: (i) => i.status as 'DRAFT' }),
     number: t.exposeInt('number', { nullable: true, description: 'Sequential per account, given at finalization.' }),
-    total: t.field({ type: MoneyRef, description: 'Σ of the lines. For a DRAFT, as of now (metered usage; the meter runs at least every minute).', resolve: async (i, _, ctx) => money(i.totalMicro ?? invoiceTotal(await linesOf(ctx, i)), i.currency) }),
+    total: t.field({ type: MoneyRef, description: 'Σ of the lines. For a DRAFT, as of now (metered usage; the meter runs at least every minute).', resolve: async (i, _, ctx, info) => money(i.totalMicro ?? invoiceTotal(await linesOf(ctx, info, i)), i.currency) }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     finalizedAt: t.expose('finalizedAt', { type: 'DateTime', nullable: true }),
     paidAt: t.expose('paidAt', { type: 'DateTime', nullable: true }),
@@ -376,8 +368,8 @@ builder.node(InvoiceRef, {
     lines: t.connection({
       type: InvoiceLineRef,
       description: 'The lines in order (cluster, namespace, workload, resource; adjustments last).',
-      resolve: async (i, args, ctx) => {
-        const lines = await linesOf(ctx, i);
+      resolve: async (i, args, ctx, info) => {
+        const lines = await linesOf(ctx, info, i);
         return cursorPage(args, (l: LineView & { position: number }) => encodeCursor(l.position), async ({ after, before, limit, inverted }) => {
           const a = decodeCursor(after, (v): v is number => Number.isInteger(v));
           const b = decodeCursor(before, (v): v is number => Number.isInteger(v));
@@ -386,8 +378,8 @@ builder.node(InvoiceRef, {
         });
       },
     }),
-    csv: t.string({ description: 'The invoice as CSV (RFC 4180): one row per line, then a TOTAL row.', resolve: async (i, _, ctx) => invoiceCsv(header(i), await linesOf(ctx, i)) }),
-    json: t.field({ type: 'JSON', description: 'The invoice as JSON (amounts as exact decimal strings).', resolve: async (i, _, ctx) => invoiceJson(header(i), await linesOf(ctx, i)) }),
+    csv: t.string({ description: 'The invoice as CSV (RFC 4180): one row per line, then a TOTAL row.', resolve: async (i, _, ctx, info) => invoiceCsv(header(i), await linesOf(ctx, info, i)) }),
+    json: t.field({ type: 'JSON', description: 'The invoice as JSON (amounts as exact decimal strings).', resolve: async (i, _, ctx, info) => invoiceJson(header(i), await linesOf(ctx, info, i)) }),
   }),
 });
 
@@ -541,7 +533,7 @@ const CostTickRef = builder.objectRef<CostTick>('CostTick').implement({
 });
 
 builder.objectFields(ClusterRef, (t) => ({
-  cost: t.field({ type: CostTickRef, description: 'The cluster’s cost this month so far.', resolve: (c, _, ctx) => costTick(ctx.svc, c.id, c.region) }),
+  cost: t.field({ type: CostTickRef, description: 'The cluster’s cost this month so far.', resolve: (c, _, ctx, info) => loaders(ctx, info).costTick.load(c) }),
 }));
 
 builder.subscriptionField('costTicker', (t) =>
@@ -570,21 +562,11 @@ const BudgetRef = builder.objectRef<Budget>('Budget').implement({
     clusterId: t.exposeString('clusterId', { nullable: true, description: 'null: the whole account.' }),
     amount: t.field({ type: MoneyRef, resolve: (b) => money(b.amountMicro, b.currency) }),
     period: t.field({ type: BudgetPeriodEnum, resolve: () => 'MONTHLY' as const }),
-    spent: t.field({ type: MoneyRef, description: 'This month so far (metered).', resolve: async (b, _, ctx) => moneyOfNano(await spentNano(ctx, b), b.currency) }),
-    percentUsed: t.float({ description: 'Spent as a percentage of the budget, floored to 0.1.', resolve: async (b, _, ctx) => percentOf(await spentNano(ctx, b), b.amountMicro) }),
+    spent: t.field({ type: MoneyRef, description: 'This month so far (metered).', resolve: async (b, _, ctx, info) => moneyOfNano(await loaders(ctx, info).budgetSpentNano.load(b), b.currency) }),
+    percentUsed: t.float({ description: 'Spent as a percentage of the budget, floored to 0.1.', resolve: async (b, _, ctx, info) => percentOf(await loaders(ctx, info).budgetSpentNano.load(b), b.amountMicro) }),
     alertedPercent: t.int({ description: 'The highest threshold alerted this month (0: none).', resolve: (b, _, ctx) => (b.alertedPeriod === monthKey(ctx.svc.clock.now()) ? b.alertedPercent : 0) }),
   }),
 });
-
-/** A budget's spend this month, read once per request (spent and percentUsed share it). */
-const spentCache = new WeakMap<Context, Map<string, Promise<bigint>>>();
-function spentNano(ctx: Context, b: Budget): Promise<bigint> {
-  let m = spentCache.get(ctx);
-  if (!m) spentCache.set(ctx, (m = new Map()));
-  let p = m.get(b.id);
-  if (!p) m.set(b.id, (p = budgetSpentNano(ctx.svc, b, monthKey(ctx.svc.clock.now()))));
-  return p;
-}
 
 builder.queryField('budgets', (t) =>
   t.field({

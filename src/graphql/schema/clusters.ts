@@ -1,7 +1,8 @@
 import type { Cluster, Event, VolumeClaim, Workload } from '../../generated/prisma/client';
-import { builder, cursorPage, decodeCursor, encodeCursor, isStringTuple, keysetWhere, parseId, requireAccount, UserErrorRef } from '../builder';
+import { builder, cursorPage, decodeCursor, encodeCursor, isStringTuple, parseId, requireAccount, UserErrorRef } from '../builder';
 import { ClusterRef, PodRef, WorkloadRef, type PodView } from './refs';
 import { createCluster, findCluster } from '../../app/clusters';
+import { loadPage, loaders } from '../loaders';
 
 export const ClusterStatusEnum = builder.enumType('ClusterStatus', {
   values: ['PROVISIONING', 'RUNNING', 'DELETING'] as const,
@@ -37,8 +38,8 @@ export const EventRef = builder.objectRef<Event>('Event').implement({
   }),
 });
 
-/** Pods of a workload, or of the workloads it owns (a Deployment's pods belong to its ReplicaSets). */
-const workloadFilter = (id: string) => ({ OR: [{ workloadId: id }, { workload: { ownerId: id } }] });
+/** What a malformed workload id filters by: no workload has it. */
+const NO_WORKLOAD = '00000000-0000-0000-0000-000000000000';
 
 const VolumeClaimRef = builder.objectRef<VolumeClaim>('VolumeClaim').implement({
   description: 'A PersistentVolumeClaim. StatefulSet claim templates make one per ordinal (`www-web-0`); it outlives its pod and is re-attached to the pod of the same ordinal.',
@@ -70,74 +71,51 @@ builder.node(ClusterRef, {
     lastEventSequence: t.exposeInt('eventSeq', { description: 'Sequence of the newest event; pass it as `since` to podEvents to stream from now.' }),
     namespaces: t.field({
       type: [NamespaceRef],
-      resolve: (c, _, ctx) => ctx.svc.db.namespace.findMany({ where: { clusterId: c.id }, orderBy: { name: 'asc' } }),
+      resolve: (c, _, ctx, info) => loaders(ctx, info).namespaces.load(c.id),
     }),
     workloads: t.connection({
       type: WorkloadRef,
       args: { namespace: t.arg.string(), kind: t.arg.string() },
-      resolve: (c, args, ctx) =>
-        cursorPage(args, (w: Workload) => encodeCursor([w.namespace, w.kind, w.name]), async ({ after, before, limit, inverted }) => {
-          const a = decodeCursor(after, isStringTuple(3));
-          const b = decodeCursor(before, isStringTuple(3));
-          const dir = inverted ? 'desc' : 'asc';
-          const order = ['namespace', 'kind', 'name'];
-          return ctx.svc.db.workload.findMany({
-            where: { clusterId: c.id, ...(args.namespace ? { namespace: args.namespace } : {}), ...(args.kind ? { kind: args.kind } : {}), AND: [a ? keysetWhere(order, a, 'gt') : {}, b ? keysetWhere(order, b, 'lt') : {}] },
-            orderBy: [{ namespace: dir }, { kind: dir }, { name: dir }],
-            take: limit,
-          });
-        }),
+      resolve: (c, args, ctx, info) =>
+        cursorPage(args, (w: Workload) => encodeCursor([w.namespace, w.kind, w.name]), ({ after, before, limit, inverted }) =>
+          loadPage(loaders(ctx, info).workloads, { parent: c.id, after: decodeCursor(after, isStringTuple(3)), before: decodeCursor(before, isStringTuple(3)), limit, inverted, filters: { namespace: args.namespace || null, kind: args.kind || null } }),
+        ),
     }),
     pods: t.connection({
       type: PodRef,
       description: 'Pods ordered by namespace and name, optionally of one workload. One SQL query per page, whatever its size.',
       args: { namespace: t.arg.string(), workload: t.arg.id({ description: 'Only the pods of this workload (its id).' }) },
-      resolve: (c, args, ctx) =>
-        cursorPage(args, (p: PodView) => encodeCursor([p.namespace, p.name]), async ({ after, before, limit, inverted }) => {
-          const a = decodeCursor(after, isStringTuple(2));
-          const b = decodeCursor(before, isStringTuple(2));
-          const dir = inverted ? 'desc' : 'asc';
-          return (await ctx.svc.db.pod.findMany({
-            where: {
-              clusterId: c.id,
-              ...(args.namespace ? { namespace: args.namespace } : {}),
-              ...(args.workload ? workloadFilter(parseId('Workload', String(args.workload)) ?? '00000000-0000-0000-0000-000000000000') : {}),
-              AND: [a ? keysetWhere(['namespace', 'name'], a, 'gt') : {}, b ? keysetWhere(['namespace', 'name'], b, 'lt') : {}],
-            },
-            orderBy: [{ namespace: dir }, { name: dir }],
-            take: limit,
-            omit: { spec: true, annotations: true },
-          })) as unknown as PodView[];
-        }),
+      resolve: (c, args, ctx, info) =>
+        cursorPage(args, (p: PodView) => encodeCursor([p.namespace, p.name]), ({ after, before, limit, inverted }) =>
+          loadPage(loaders(ctx, info).pods, {
+            parent: c.id,
+            after: decodeCursor(after, isStringTuple(2)),
+            before: decodeCursor(before, isStringTuple(2)),
+            limit,
+            inverted,
+            filters: { namespace: args.namespace || null },
+            // pods of the workload or of the workloads it owns (a Deployment's belong to its ReplicaSets)
+            workload: args.workload ? (parseId('Workload', String(args.workload)) ?? NO_WORKLOAD) : undefined,
+          }),
+        ),
     }),
     volumeClaims: t.connection({
       type: VolumeClaimRef,
       description: 'Volume claims by namespace and name.',
       args: { namespace: t.arg.string() },
-      resolve: (c, args, ctx) =>
-        cursorPage(args, (v: VolumeClaim) => encodeCursor([v.namespace, v.name]), async ({ after, before, limit, inverted }) => {
-          const a = decodeCursor(after, isStringTuple(2));
-          const b = decodeCursor(before, isStringTuple(2));
-          const dir = inverted ? 'desc' : 'asc';
-          return ctx.svc.db.volumeClaim.findMany({
-            where: { clusterId: c.id, ...(args.namespace ? { namespace: args.namespace } : {}), AND: [a ? keysetWhere(['namespace', 'name'], a, 'gt') : {}, b ? keysetWhere(['namespace', 'name'], b, 'lt') : {}] },
-            orderBy: [{ namespace: dir }, { name: dir }],
-            take: limit,
-          });
-        }),
+      resolve: (c, args, ctx, info) =>
+        cursorPage(args, (v: VolumeClaim) => encodeCursor([v.namespace, v.name]), ({ after, before, limit, inverted }) =>
+          loadPage(loaders(ctx, info).volumeClaims, { parent: c.id, after: decodeCursor(after, isStringTuple(2)), before: decodeCursor(before, isStringTuple(2)), limit, inverted, filters: { namespace: args.namespace || null } }),
+        ),
     }),
     events: t.connection({
       type: EventRef,
       description: 'The event log in sequence order (oldest first; use `last` for the newest).',
-      resolve: (c, args, ctx) =>
-        cursorPage(args, (e: Event) => encodeCursor(e.sequence), async ({ after, before, limit, inverted }) => {
+      resolve: (c, args, ctx, info) =>
+        cursorPage(args, (e: Event) => encodeCursor(e.sequence), ({ after, before, limit, inverted }) => {
           const a = decodeCursor(after, isSeqCursor);
           const b = decodeCursor(before, isSeqCursor);
-          return ctx.svc.db.event.findMany({
-            where: { clusterId: c.id, sequence: { ...(a !== undefined ? { gt: a } : {}), ...(b !== undefined ? { lt: b } : {}) } },
-            orderBy: { sequence: inverted ? 'desc' : 'asc' },
-            take: limit,
-          });
+          return loadPage(loaders(ctx, info).events, { parent: c.id, after: a === undefined ? undefined : [a], before: b === undefined ? undefined : [b], limit, inverted });
         }),
     }),
   }),

@@ -1,18 +1,8 @@
 import type { LimitRange, PriorityClass, ResourceQuota } from '../../generated/prisma/client';
-import { builder, cursorPage, decodeCursor, encodeCursor, isStringTuple, keysetWhere, type Context } from '../builder';
+import { builder, cursorPage, decodeCursor, encodeCursor, isStringTuple } from '../builder';
+import { loadPage, loaders } from '../loaders';
 import { ClusterRef } from './refs';
-import { namespaceUsage } from '../../app/admission';
-import { formatUsage, type QuotaUsage } from '../../core/admission/quota';
-
-/** One usage computation per namespace per request, however many quotas the page holds. */
-const usageMemo = new WeakMap<Context, Map<string, Promise<QuotaUsage>>>();
-function usageOf(ctx: Context, clusterId: string, namespace: string): Promise<QuotaUsage> {
-  let m = usageMemo.get(ctx);
-  if (!m) usageMemo.set(ctx, (m = new Map()));
-  const key = `${clusterId}/${namespace}`;
-  if (!m.has(key)) m.set(key, namespaceUsage(ctx.svc.db, clusterId, namespace));
-  return m.get(key)!;
-}
+import { formatUsage } from '../../core/admission/quota';
 
 const ResourceQuotaRef = builder.objectRef<ResourceQuota>('ResourceQuota').implement({
   description: 'A namespace ResourceQuota (v1). Apply one with applyManifest; pods over it are refused (FailedCreate for controller-made pods).',
@@ -24,7 +14,7 @@ const ResourceQuotaRef = builder.objectRef<ResourceQuota>('ResourceQuota').imple
     used: t.field({
       type: 'JSON',
       description: "status.used, exact: computed from the namespace's pods (not finished, not being deleted), workloads and volume claims when read.",
-      resolve: async (q, _, ctx) => formatUsage(await usageOf(ctx, q.clusterId, q.namespace), q.hard as Record<string, string>),
+      resolve: async (q, _, ctx, info) => formatUsage(await loaders(ctx, info).namespaceUsage.load({ clusterId: q.clusterId, namespace: q.namespace }), q.hard as Record<string, string>),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     resourceVersion: t.string({ resolve: (q) => String(q.resourceVersion) }),
@@ -61,46 +51,28 @@ builder.objectFields(ClusterRef, (t) => ({
     type: ResourceQuotaRef,
     description: 'ResourceQuotas by namespace and name, with their exact usage.',
     args: { namespace: t.arg.string() },
-    resolve: (c, args, ctx) =>
-      cursorPage(args, byNsName<ResourceQuota>, async ({ after, before, limit, inverted }) => {
-        const a = decodeCursor(after, isStringTuple(2));
-        const b = decodeCursor(before, isStringTuple(2));
-        const dir = inverted ? 'desc' : 'asc';
-        return ctx.svc.db.resourceQuota.findMany({
-          where: { clusterId: c.id, ...(args.namespace ? { namespace: args.namespace } : {}), AND: [a ? keysetWhere(['namespace', 'name'], a, 'gt') : {}, b ? keysetWhere(['namespace', 'name'], b, 'lt') : {}] },
-          orderBy: [{ namespace: dir }, { name: dir }],
-          take: limit,
-        });
-      }),
+    resolve: (c, args, ctx, info) =>
+      cursorPage(args, byNsName<ResourceQuota>, ({ after, before, limit, inverted }) =>
+        loadPage(loaders(ctx, info).resourceQuotas, { parent: c.id, after: decodeCursor(after, isStringTuple(2)), before: decodeCursor(before, isStringTuple(2)), limit, inverted, filters: { namespace: args.namespace || null } }),
+      ),
   }),
   limitRanges: t.connection({
     type: LimitRangeRef,
     description: 'LimitRanges by namespace and name.',
     args: { namespace: t.arg.string() },
-    resolve: (c, args, ctx) =>
-      cursorPage(args, byNsName<LimitRange>, async ({ after, before, limit, inverted }) => {
-        const a = decodeCursor(after, isStringTuple(2));
-        const b = decodeCursor(before, isStringTuple(2));
-        const dir = inverted ? 'desc' : 'asc';
-        return ctx.svc.db.limitRange.findMany({
-          where: { clusterId: c.id, ...(args.namespace ? { namespace: args.namespace } : {}), AND: [a ? keysetWhere(['namespace', 'name'], a, 'gt') : {}, b ? keysetWhere(['namespace', 'name'], b, 'lt') : {}] },
-          orderBy: [{ namespace: dir }, { name: dir }],
-          take: limit,
-        });
-      }),
+    resolve: (c, args, ctx, info) =>
+      cursorPage(args, byNsName<LimitRange>, ({ after, before, limit, inverted }) =>
+        loadPage(loaders(ctx, info).limitRanges, { parent: c.id, after: decodeCursor(after, isStringTuple(2)), before: decodeCursor(before, isStringTuple(2)), limit, inverted, filters: { namespace: args.namespace || null } }),
+      ),
   }),
   priorityClasses: t.connection({
     type: PriorityClassRef,
     description: "The cluster's PriorityClasses by name.",
-    resolve: (c, args, ctx) =>
-      cursorPage(args, (p: PriorityClass) => encodeCursor(p.name), async ({ after, before, limit, inverted }) => {
+    resolve: (c, args, ctx, info) =>
+      cursorPage(args, (p: PriorityClass) => encodeCursor(p.name), ({ after, before, limit, inverted }) => {
         const a = decodeCursor(after, (v): v is string => typeof v === 'string');
         const b = decodeCursor(before, (v): v is string => typeof v === 'string');
-        return ctx.svc.db.priorityClass.findMany({
-          where: { clusterId: c.id, name: { ...(a !== undefined ? { gt: a } : {}), ...(b !== undefined ? { lt: b } : {}) } },
-          orderBy: { name: inverted ? 'desc' : 'asc' },
-          take: limit,
-        });
+        return loadPage(loaders(ctx, info).priorityClasses, { parent: c.id, after: a === undefined ? undefined : [a], before: b === undefined ? undefined : [b], limit, inverted });
       }),
   }),
 }));

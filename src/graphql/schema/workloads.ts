@@ -8,6 +8,10 @@ import { createImageCache } from '../../app/imageCaches';
 import { REVISION_ANNOTATION } from '../../core/workloads/deployment';
 import type { Condition } from '../../core/workloads/specs';
 import { isUuid } from '../../app/clusters';
+import { loadPage, loaders } from '../loaders';
+
+/** `children` lists at most this many (the newest). */
+const MAX_CHILDREN = 100;
 
 /** Every kind's status fields (Deployment, ReplicaSet, StatefulSet, Job, CronJob); absent ones are null. */
 type AnyStatus = Partial<Record<string, unknown>> & { conditions?: Condition[] };
@@ -94,12 +98,12 @@ builder.node(WorkloadRef, {
       type: WorkloadRef,
       nullable: true,
       description: "The controlling owner: a ReplicaSet's Deployment, a Job's CronJob.",
-      resolve: (w, _, ctx) => (w.ownerId ? ctx.svc.db.workload.findUnique({ where: { id: w.ownerId } }) : null),
+      resolve: (w, _, ctx, info) => (w.ownerId ? loaders(ctx, info).workload.load(w.ownerId) : null),
     }),
     children: t.field({
       type: [WorkloadRef],
       description: "What it owns: a Deployment's ReplicaSets (newest revision first), a CronJob's Jobs (newest first).",
-      resolve: (w, _, ctx) => ctx.svc.db.workload.findMany({ where: { ownerId: w.id }, orderBy: [{ createdAt: 'desc' }, { name: 'desc' }], take: 100 }),
+      resolve: (w, _, ctx, info) => loadPage(loaders(ctx, info).children, { parent: w.id, limit: MAX_CHILDREN, inverted: false }),
     }),
     generation: t.exposeInt('generation'),
     observedGeneration: t.exposeInt('observedGeneration'),
