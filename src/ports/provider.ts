@@ -98,6 +98,12 @@ export interface Provider {
    * describeSandboxes, so a lost notification only delays a transition. Returns unsubscribe.
    */
   watch(listener: (changes: SandboxChange[]) => void): () => void;
+  /**
+   * Drops the provider's records of a cluster's sandboxes that were gone before `goneBefore` (ms)
+   * and whose pods no longer exist (at most `limit`); returns how many. A cloud lists terminated
+   * instances for a while, then forgets them: this bounds what the provider keeps per pod.
+   */
+  forgetGone(clusterId: string, goneBefore: number, limit: number): Promise<number>;
 }
 
 export type { Fleet, Region, Zone, HostGroup } from '../core/fleet';

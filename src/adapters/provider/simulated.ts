@@ -272,6 +272,15 @@ export class SimulatedProvider implements Provider {
     for (const s of plan) if (done.has(s.podUid)) this.track(s, evaluate(s, now).nextChangeAt);
   }
 
+  async forgetGone(clusterId: string, goneBefore: number, limit: number): Promise<number> {
+    // the simulation shares the store with the pods, so "whose pods no longer exist" is one anti-join
+    return this.db.$executeRaw`DELETE FROM "SimSandbox" WHERE "id" IN (
+      SELECT s."id" FROM "SimSandbox" s
+      WHERE s."clusterId" = ${clusterId}::uuid AND s."goneAt" < ${new Date(goneBefore)}
+        AND NOT EXISTS (SELECT 1 FROM "Pod" p WHERE p."clusterId" = s."clusterId" AND p."uid" = s."podUid")
+      LIMIT ${limit})`;
+  }
+
   async describeSandboxes(podUids: string[], eventsAfter?: (number | null)[]): Promise<SandboxState[]> {
     if (podUids.length === 0) return [];
     const sandboxes = await this.read(podUids);

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Cluster" ADD COLUMN     "eventsPrunedThrough" INTEGER NOT NULL DEFAULT 0;
