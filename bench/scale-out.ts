@@ -8,8 +8,14 @@
  *   - pods_per_s: N / seconds from the scaleWorkload mutation to the last Running event;
  *   - per pod, create→Running latency from the arrival of its ADDED event to the arrival of its
  *     Running event (p50_ms, p99_ms), and from the mutation (printed for people);
- * then the raw PostgreSQL insert rate of N Pod-shaped rows (multi-row INSERTs of 500) into a
- * scratch table, and ratio = pods_per_s / pg_rows_per_s.
+ * Then the store's ceiling for the same work (bench/storeCeiling.ts): the rows the run wrote per
+ * pod, table by table, as PostgreSQL counted them (pg_stat_user_tables: inserts, updates and
+ * deletes, triggers' writes included), replayed in the best batch form over at least 50,000 rows
+ * (BENCH_CEILING_ROWS) into scratch copies of the tables: ceiling_pods_per_s, and
+ * ratio = pods_per_s / ceiling_pods_per_s.
+ * With BENCH_WORKERS=2 (or more), the run is made twice: with one worker process, then with all
+ * of them (the first Deployment scaled back to 0 in between); second_worker_ratio = the second
+ * run's pods/s over the first's.
  *
  * Progress goes to stderr; the last line on stdout is one JSON object.
  *
@@ -23,24 +29,23 @@
  *                  runs in this process, as with `npm start`)
  *   BENCH_WARMUP   pods of a warm-up Deployment run first, also proving the subscription live (default 10, 0 = none)
  *   BENCH_TIMEOUT_MS   give up after this long waiting for Running pods (default 300000)
+ *   BENCH_CEILING_ROWS rows the store-ceiling replay writes at least (default 50000)
  *   BENCH_PROFILE=1    also print where the time goes: SQL statements (count, round-trip time),
  *                      reconcile passes per key kind, bus/queue/provider calls (adds some overhead).
  *   BENCH_CPU_PROFILE=file.cpuprofile   CPU-profile this process during the measured window only
  *                      (open in Chrome DevTools); the heaviest functions and packages are printed.
  */
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { createClient as createRedis } from 'redis';
 import { createClient as createWs, type Client as WsClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openStore, type Store } from '../src/adapters/prisma/client';
 import { startApp, type App } from '../src/main/app';
-import { initialPodState } from '../src/core/lifecycle';
 import { dropSchema, makeGql, nginxDeployment, signup, testConfig, type Gql } from '../test/support/stack';
+import { replay, rowWrites } from './storeCeiling';
 import { benchTarget, deleteRedisKeys, gqlOk, instrumentPg, int, log, percentile, round, sleep, startWorkerProcess, Stats } from './support';
 
 const N = int('BENCH_PODS', 1000, 1);
@@ -50,7 +55,7 @@ const TIMEOUT_MS = int('BENCH_TIMEOUT_MS', 300_000, 1000);
 const PROFILE = ['1', 'true', 'yes'].includes(process.env.BENCH_PROFILE ?? '');
 const CPU_PROFILE = process.env.BENCH_CPU_PROFILE || '';
 const WORKER_PROCESSES = int('BENCH_WORKERS', 1, 0);
-const INSERT_BATCH = 500;
+const CEILING_ROWS = int('BENCH_CEILING_ROWS', 50_000, 1);
 const DEPLOYMENT = 'bench';
 const WARMUP_DEPLOYMENT = 'warmup';
 
@@ -221,7 +226,7 @@ class EventWatcher {
   private dispose: () => void = () => {};
   onRunning: (count: number) => void = () => {};
 
-  constructor(wsUrl: string, token: string, clusterId: string, private readonly prefix: string) {
+  constructor(wsUrl: string, token: string, clusterId: string, public prefix: string) {
     this.client = createWs({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false });
     this.dispose = this.client.subscribe<{ podEvents: { sequence: number; type: string; reason: string; pod: { name: string; status: string } } }>(
       { query: POD_EVENTS, variables: { c: clusterId, since: 0 } },
@@ -308,49 +313,6 @@ class EventWatcher {
 
 // ---------------------------------------------------------------------------------------------
 
-/** Raw insert rate of N Pod-shaped rows (copied from a real pod of the run) in batches of 500. */
-async function pgInsertRate(connectionString: string, schema: string, template: Record<string, unknown>): Promise<{ rowsPerS: number; seconds: number }> {
-  const c = new pg.Client({ connectionString, options: `-c search_path="${schema}"` });
-  await c.connect();
-  try {
-    await c.query(`DROP TABLE IF EXISTS "bench_pod_scratch"`);
-    // Same columns, types, defaults and indexes (PK, unique name, the three secondary indexes).
-    await c.query(`CREATE TABLE "bench_pod_scratch" (LIKE "Pod" INCLUDING ALL)`);
-    const columns = Object.keys(template);
-    const colList = columns.map((k) => `"${k}"`).join(', ');
-    // As the workload controller inserts them: a fresh Pending pod.
-    const base: Record<string, unknown> = { ...template, ...initialPodState, resourceVersion: 1 };
-    const hash = String(template.templateHash ?? 'abcdef1234');
-    const rows = Array.from({ length: N }, (_, i) => ({
-      ...base,
-      id: randomUUID(),
-      uid: randomUUID(),
-      name: `${DEPLOYMENT}-${hash}-${i.toString(36).padStart(5, '0')}`,
-      createdAt: new Date(),
-    }));
-    const t0 = performance.now();
-    for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-      const batch = rows.slice(i, i + INSERT_BATCH);
-      const params: unknown[] = [];
-      const tuples = batch.map((r) => {
-        const ph = columns.map((k) => {
-          const v = (r as Record<string, unknown>)[k];
-          // jsonb columns come back as objects; send them as JSON text like any client would
-          params.push(v !== null && typeof v === 'object' && !(v instanceof Date) ? JSON.stringify(v) : v);
-          return `$${params.length}`;
-        });
-        return `(${ph.join(', ')})`;
-      });
-      await c.query(`INSERT INTO "bench_pod_scratch" (${colList}) VALUES ${tuples.join(', ')}`, params);
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    await c.query(`DROP TABLE "bench_pod_scratch"`);
-    return { rowsPerS: N / seconds, seconds };
-  } finally {
-    await c.end();
-  }
-}
-
 async function main(): Promise<number> {
   const { redisUrl, schema, queueName, base, benchDbUrl } = benchTarget();
 
@@ -363,6 +325,9 @@ async function main(): Promise<number> {
     NODELESS_BOOT_MS: '0',
     NODELESS_STOP_MS: '0',
     NODELESS_CLUSTER_PROVISION_MS: '0',
+    // room for N pods (two Deployments of N with BENCH_WORKERS ≥ 2, one scaling down)
+    NODELESS_REPLICAS_PER_WORKLOAD: String(Math.max(5000, N)),
+    NODELESS_PODS_PER_CLUSTER: String(Math.max(20_000, 2 * N + 100)),
   });
   log(`N=${N} pods, worker concurrency ${CONCURRENCY}, schema ${schema}, queue ${queueName}${PROFILE ? ', profiling' : ''}`);
 
@@ -375,7 +340,8 @@ async function main(): Promise<number> {
   try {
     store = await openStore({ databaseUrl: benchDbUrl });
     app = await startApp(config, { api: true, worker: WORKER_PROCESSES === 0 }, { store });
-    for (let i = 0; i < WORKER_PROCESSES; i++) workers.push(await startWorkerProcess(config, benchDbUrl, redisUrl, queueName));
+    // with BENCH_WORKERS ≥ 2 the others start before the second run
+    if (WORKER_PROCESSES > 0) workers.push(await startWorkerProcess(config, benchDbUrl, redisUrl, queueName));
     if (app.runtime.mode !== 'services') throw new Error(`expected services mode, got ${app.runtime.mode}`);
     const svc = app.runtime.svc;
     if (PROFILE) {
@@ -412,69 +378,87 @@ async function main(): Promise<number> {
     } else {
       await sleep(300); // no warm-up: give the socket time to subscribe (events are replayed anyway)
     }
-    await apply(nginxDeployment(0, DEPLOYMENT));
-    await settle(app);
+    const a = app;
+    /** One measured scale-out of a fresh Deployment of 0 to N replicas. */
+    const measure = async (deployment: string, label: string) => {
+      await apply(nginxDeployment(0, deployment));
+      await settle(a);
+      w.prefix = `${deployment}-`;
+      w.running = 0;
+      w.phases.clear();
+      sqlStats.reset();
+      callStats.reset();
+      passStats.reset();
+      const writes = await rowWrites(base.connectionString, schema);
+      const elu0 = performance.eventLoopUtilization();
+      const cpu0 = process.cpuUsage();
+      let nextReport = 1;
+      const t0 = performance.now();
+      w.onRunning = (count) => {
+        while (count >= Math.ceil((nextReport / 10) * N) && nextReport <= 10) {
+          const s = (performance.now() - t0) / 1000;
+          log(`${label}${String(nextReport * 10).padStart(3)}%: ${count}/${N} Running after ${s.toFixed(2)} s (${(count / s).toFixed(0)} pods/s so far)`);
+          nextReport++;
+        }
+      };
+      const profiler = CPU_PROFILE ? await startCpuProfile() : null;
+      const tScale = performance.now();
+      await scale(deployment, N);
+      const tScaled = performance.now();
+      await w.until(() => w.running >= N, `${N} pods Running`, TIMEOUT_MS);
+      const mine = [...w.pods.entries()].filter(([name]) => name.startsWith(`${deployment}-`)).map(([, t]) => t);
+      const tEnd = Math.max(...mine.map((t) => t.running ?? 0));
+      const elu = performance.eventLoopUtilization(elu0);
+      const cpu = process.cpuUsage(cpu0);
+      if (profiler) await stopCpuProfile(profiler, CPU_PROFILE);
 
-    sqlStats.reset();
-    callStats.reset();
-    passStats.reset();
-    const elu0 = performance.eventLoopUtilization();
-    const cpu0 = process.cpuUsage();
-    let nextReport = 1;
-    const t0 = performance.now();
-    w.onRunning = (count) => {
-      while (count >= Math.ceil((nextReport / 10) * N) && nextReport <= 10) {
-        const s = (performance.now() - t0) / 1000;
-        log(`${String(nextReport * 10).padStart(3)}%: ${count}/${N} Running after ${s.toFixed(2)} s (${(count / s).toFixed(0)} pods/s so far)`);
-        nextReport++;
+      const seconds = (tEnd - tScale) / 1000;
+      const podsPerS = N / seconds;
+      const fromAdded = mine.map((t) => t.running! - t.added!).filter(Number.isFinite).sort((x, y) => x - y);
+      const fromMutation = mine.map((t) => t.running! - tScale).sort((x, y) => x - y);
+      log(`${label}all ${N} pods Running in ${seconds.toFixed(3)} s: ${podsPerS.toFixed(0)} pods/s end to end (scale mutation took ${(tScaled - tScale).toFixed(0)} ms)`);
+      log(`${label}create→Running, ADDED→Running at the subscriber: p50 ${fromAdded.length ? percentile(fromAdded, 50).toFixed(0) : '?'} ms, p99 ${percentile(fromAdded, 99).toFixed(0)} ms (${fromAdded.length} pods with both events)`);
+      log(`${label}create→Running, mutation→Running:                p50 ${percentile(fromMutation, 50).toFixed(0)} ms, p99 ${percentile(fromMutation, 99).toFixed(0)} ms`);
+      log('event arrival at the subscriber, from the mutation (first … last, count):');
+      for (const [k, p] of [...w.phases.entries()].sort((x, y) => x[1].first - y[1].first)) {
+        log(`  ${k.padEnd(28)} ${(p.first - tScale).toFixed(0).padStart(6)} … ${(p.last - tScale).toFixed(0).padStart(6)} ms  (${p.n})`);
       }
+      log(`process during the run: event loop ${(elu.utilization * 100).toFixed(0)}% busy, CPU user ${(cpu.user / 1000).toFixed(0)} ms + system ${(cpu.system / 1000).toFixed(0)} ms over ${(seconds * 1000).toFixed(0)} ms wall`);
+      await settle(a);
+      if (PROFILE) {
+        passStats.print('reconcile passes (claim → done), per key kind:');
+        callStats.print('port calls:');
+        sqlStats.print('SQL statements (pg round trip, incl. queueing for a pool connection):');
+      }
+      return { podsPerS, fromAdded, writes: await writes.since() };
     };
-    const profiler = CPU_PROFILE ? await startCpuProfile() : null;
-    const tScale = performance.now();
-    await scale(DEPLOYMENT, N);
-    const tScaled = performance.now();
-    await w.until(() => w.running >= N, `${N} pods Running`, TIMEOUT_MS);
-    const tEnd = Math.max(...[...w.pods.entries()].filter(([name]) => name.startsWith(`${DEPLOYMENT}-`)).map(([, t]) => t.running ?? 0));
-    const elu = performance.eventLoopUtilization(elu0);
-    const cpu = process.cpuUsage(cpu0);
-    if (profiler) await stopCpuProfile(profiler, CPU_PROFILE);
 
-    const seconds = (tEnd - tScale) / 1000;
-    const podsPerS = N / seconds;
-    const mine = [...w.pods.entries()].filter(([name]) => name.startsWith(`${DEPLOYMENT}-`)).map(([, t]) => t);
-    const fromAdded = mine.map((t) => t.running! - t.added!).filter(Number.isFinite).sort((a, b) => a - b);
-    const fromMutation = mine.map((t) => t.running! - tScale).sort((a, b) => a - b);
-    log(`all ${N} pods Running in ${seconds.toFixed(3)} s: ${podsPerS.toFixed(0)} pods/s end to end (scale mutation took ${(tScaled - tScale).toFixed(0)} ms)`);
-    log(`create→Running, ADDED→Running at the subscriber: p50 ${fromAdded.length ? percentile(fromAdded, 50).toFixed(0) : '?'} ms, p99 ${percentile(fromAdded, 99).toFixed(0)} ms (${fromAdded.length} pods with both events)`);
-    log(`create→Running, mutation→Running:                p50 ${percentile(fromMutation, 50).toFixed(0)} ms, p99 ${percentile(fromMutation, 99).toFixed(0)} ms`);
-    log('event arrival at the subscriber, from the mutation (first … last, count):');
-    for (const [k, p] of [...w.phases.entries()].sort((a, b) => a[1].first - b[1].first)) {
-      log(`  ${k.padEnd(28)} ${(p.first - tScale).toFixed(0).padStart(6)} … ${(p.last - tScale).toFixed(0).padStart(6)} ms  (${p.n})`);
+    const first = await measure(DEPLOYMENT, WORKER_PROCESSES >= 2 ? '[1 worker] ' : '');
+    let secondWorkerRatio: number | null = null;
+    if (WORKER_PROCESSES >= 2) {
+      await scale(DEPLOYMENT, 0);
+      await settle(a);
+      for (let i = 1; i < WORKER_PROCESSES; i++) workers.push(await startWorkerProcess(config, benchDbUrl, redisUrl, queueName));
+      const second = await measure(`${DEPLOYMENT}2`, `[${WORKER_PROCESSES} workers] `);
+      secondWorkerRatio = second.podsPerS / first.podsPerS;
+      log(`${WORKER_PROCESSES} worker processes: ${second.podsPerS.toFixed(0)} pods/s against ${first.podsPerS.toFixed(0)} with one: ratio ${secondWorkerRatio.toFixed(2)}`);
     }
-    log(`process during the run: event loop ${(elu.utilization * 100).toFixed(0)}% busy, CPU user ${(cpu.user / 1000).toFixed(0)} ms + system ${(cpu.system / 1000).toFixed(0)} ms over ${(seconds * 1000).toFixed(0)} ms wall`);
-    if (PROFILE) {
-      await settle(app);
-      passStats.print('reconcile passes (claim → done), per key kind:');
-      callStats.print('port calls:');
-      sqlStats.print('SQL statements (pg round trip, incl. queueing for a pool connection):');
-    }
+    const { podsPerS, fromAdded, writes } = first;
 
-    // Raw PostgreSQL insert rate of comparable rows.
-    const pc = new pg.Client({ connectionString: base.connectionString, options: `-c search_path="${schema}"` });
-    await pc.connect();
-    let template: Record<string, unknown>;
-    try {
-      const r = await pc.query(`SELECT p.* FROM "Pod" p WHERE p."ownerName" LIKE $1 LIMIT 1`, [`${DEPLOYMENT}-%`]);
-      template = r.rows[0];
-    } finally {
-      await pc.end();
-    }
     await watcher.close();
     watcher = null;
     await app.stop();
     app = null;
-    const raw = await pgInsertRate(base.connectionString, schema, template);
-    log(`raw PostgreSQL: ${N} Pod-shaped rows in batches of ${INSERT_BATCH} in ${raw.seconds.toFixed(3)} s = ${raw.rowsPerS.toFixed(0)} rows/s`);
+    for (const wp of workers.splice(0)) {
+      wp.kill('SIGTERM');
+      await new Promise((r) => wp.once('exit', r));
+    }
+    // The store's ceiling for the same rows, in the best batch form (see storeCeiling.ts)
+    const rowsPerPod = writes.reduce((n, t) => n + t.inserted + t.updated + t.deleted, 0) / N;
+    log(`rows the run wrote per pod (PostgreSQL's counters): ${rowsPerPod.toFixed(2)}`);
+    for (const t of writes) log(`  ${t.table.padEnd(18)} inserted ${(t.inserted / N).toFixed(2).padStart(6)}  updated ${(t.updated / N).toFixed(2).padStart(6)}  deleted ${(t.deleted / N).toFixed(2).padStart(6)} per pod`);
+    const ceiling = await replay(base.connectionString, schema, writes, N, CEILING_ROWS);
+    log(`store ceiling: the same writes for ${ceiling.pods} pods (${ceiling.rows} rows, multi-row statements, one transaction per 500 pods) in ${ceiling.seconds.toFixed(3)} s = ${ceiling.podsPerS.toFixed(0)} pods/s (${(ceiling.rows / ceiling.seconds).toFixed(0)} rows/s)`);
 
     const result = {
       bench: 'scale-out',
@@ -482,8 +466,11 @@ async function main(): Promise<number> {
       pods_per_s: Math.round(podsPerS),
       p50_ms: Math.round(percentile(fromAdded, 50)),
       p99_ms: Math.round(percentile(fromAdded, 99)),
-      pg_rows_per_s: Math.round(raw.rowsPerS),
-      ratio: round(podsPerS / raw.rowsPerS, 3),
+      rows_per_pod: round(rowsPerPod, 2),
+      ceiling_pods_per_s: Math.round(ceiling.podsPerS),
+      ceiling_rows_per_s: Math.round(ceiling.rows / ceiling.seconds),
+      ratio: round(podsPerS / ceiling.podsPerS, 3),
+      ...(secondWorkerRatio !== null ? { workers: WORKER_PROCESSES, second_worker_ratio: round(secondWorkerRatio, 2) } : {}),
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } catch (err) {

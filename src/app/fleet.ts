@@ -94,7 +94,8 @@ export async function reclaimSpotCapacity(svc: Services, input: { zone: string; 
       if (done.written.length < list.length) throw new Error('a pod changed while reclaiming spot capacity; retry');
       events.set(clusterId, [...(events.get(clusterId) ?? []), ...done.events]);
     }
-    for (const [clusterId, list] of events) published.push({ clusterId, records: await appendEvents(tx, clusterId, list, now, () => svc.ids.uuid()) });
+    // clusters in id order: two reclaims at once take the cluster rows in the same order (no deadlock)
+    for (const [clusterId, list] of [...events].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) published.push({ clusterId, records: await appendEvents(tx, clusterId, list, now, () => svc.ids.uuid()) });
     return ids;
   });
   for (const p of published) {

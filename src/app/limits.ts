@@ -11,7 +11,8 @@ type Tx = Prisma.TransactionClient;
  *
  * A transaction takes the scopes it needs in this order, never the reverse: `objects:<cluster>`
  * (apply, scale, autoscaler writes: object counts and desired pods), then workload rows, then
- * `admission:<cluster>/<namespace>` (ResourceQuota usage), then `pods:<cluster>` (live pods).
+ * `admission:<cluster>/<namespace>` (ResourceQuota usage); the live-pods counter row (podRoom)
+ * and the cluster's event-sequence row (appendEvents) come after all of them.
  */
 export async function lockScope(tx: Tx, scope: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${scope}))`;
@@ -21,8 +22,6 @@ export async function lockScope(tx: Tx, scope: string): Promise<void> {
 export const scopes = {
   /** Creating a cluster's objects (counts per cluster and namespace) and the desired-pods check. */
   objects: (clusterId: string) => `objects:${clusterId}`,
-  /** Creating pods, whoever creates them: the live-pods count. */
-  pods: (clusterId: string) => `pods:${clusterId}`,
   imageCaches: (accountId: string) => `image-caches:${accountId}`,
   /** New custom-metric series. */
   metrics: (clusterId: string) => `metrics:${clusterId}`,
@@ -39,22 +38,25 @@ export function exceeded(limits: Limits, key: keyof Limits, object: string, what
 /**
  * The pods of a cluster that count against podsPerCluster: every pod that exists and has not
  * finished (Succeeded or Failed), Terminating ones included (their sandboxes still run), whatever
- * created it.
+ * created it. One row read: a trigger on Pod keeps the count (ClusterPods) in every pod write's
+ * transaction.
  */
 export async function livePods(tx: Tx, clusterId: string): Promise<number> {
-  const [r] = await tx.$queryRaw<{ n: number }[]>`
-    SELECT count(*)::int AS n FROM "Pod" WHERE "clusterId" = ${clusterId}::uuid AND "phase" NOT IN ('Succeeded', 'Failed')`;
-  return Number(r.n);
+  const [r] = await tx.$queryRaw<{ live: number }[]>`SELECT "live" FROM "ClusterPods" WHERE "clusterId" = ${clusterId}::uuid`;
+  return Number(r?.live ?? 0);
 }
 
 /**
- * How many more pods the cluster may have now. Takes the cluster's `pods:` lock until the
- * transaction ends (after any row or admission lock), so concurrent creators count each other's
- * pods: create them in the same transaction.
+ * How many more pods the cluster may have now. Locks the cluster's live-pods counter row until
+ * the transaction ends (after any row or admission lock), so concurrent creators count each
+ * other's pods: create them in the same transaction (the trigger adds them to the locked row).
+ * O(1) whatever the cluster's size; the row is created on first use.
  */
 export async function podRoom(tx: Tx, clusterId: string, limit: number): Promise<number> {
-  await lockScope(tx, scopes.pods(clusterId));
-  return Math.max(0, limit - (await livePods(tx, clusterId)));
+  const [r] = await tx.$queryRaw<{ live: number }[]>`
+    INSERT INTO "ClusterPods" ("clusterId", "live") VALUES (${clusterId}::uuid, 0)
+    ON CONFLICT ("clusterId") DO UPDATE SET "live" = "ClusterPods"."live" RETURNING "live"`;
+  return Math.max(0, limit - Number(r.live));
 }
 
 export interface ReplicaChange {
@@ -75,6 +77,13 @@ export interface ReplicaChange {
  * inside a transaction after lockScope(scopes.objects(cluster)).
  */
 export async function checkPodsPerCluster(tx: Tx, clusterId: string, limit: number, changes: ReplicaChange[], field: (i: number) => string[]): Promise<UserError | null> {
+  // Fast path, two index reads and no pod scan: what every top-level workload asks for, plus
+  // every live pod (the counter), plus the new counts bound the exact figure from above.
+  const [bound] = await tx.$queryRaw<{ desired: number; live: number }[]>`
+    SELECT coalesce((SELECT sum(CASE "kind" WHEN 'Job' THEN ("spec"->>'parallelism')::int WHEN 'CronJob' THEN ("spec"->'jobTemplate'->'spec'->>'parallelism')::int ELSE ("spec"->>'replicas')::int END)
+                     FROM "Workload" WHERE "clusterId" = ${clusterId}::uuid AND "ownerId" IS NULL), 0)::int AS "desired",
+           coalesce((SELECT "live" FROM "ClusterPods" WHERE "clusterId" = ${clusterId}::uuid), 0)::int AS "live"`;
+  if (Number(bound.desired) + Number(bound.live) + changes.reduce((n, c) => n + c.replicas, 0) <= limit) return null;
   const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string; replicas: number | null; live: number }[]>`
     WITH "live" AS (
       SELECT coalesce(w."ownerId", p."workloadId") AS "top", count(*)::int AS "n"

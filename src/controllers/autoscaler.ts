@@ -3,7 +3,6 @@ import { ConflictError } from '../app/errors';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { writeReplicas } from '../app/workloads';
-import { lockScope, scopes } from '../app/limits';
 import { appendEvents, type EventInput, type EventRecord, type ScalingSnapshot } from '../adapters/prisma/objects';
 import { latestCustomSamples, latestPodSamples } from '../adapters/prisma/metrics';
 import { ACTIVATION_ANNOTATION, reconcileAutoscaler, setCondition, type MetricInput, type ScaleTarget } from '../core/autoscaler/reconcile';
@@ -126,21 +125,25 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
   }
   try {
     written = await svc.db.$transaction(async (tx) => {
-      // a rescale writes the target as apply does (a scale-up checks the cluster's limits): under the cluster's objects lock, taken before any row lock as apply takes it
-      if (out.rescale && workload) await lockScope(tx, scopes.objects(hpa.clusterId));
-      await writeAutoscaler(tx, out.status, out.memory);
       const events = [...warnings];
       const r = out.rescale;
+      // The target first, as apply writes it: a scale-up takes the cluster's objects lock (the
+      // desired-pods check) before any row lock, then the workload row; a scale-down takes the
+      // workload row only, so the decisions of a cluster's autoscalers run in parallel. Then the
+      // autoscaler's own row, and the event sequence last (appendEvents).
+      if (r && workload) {
+        const scaled = await writeReplicas(svc, tx, workload, r.to, ['spec', 'maxReplicas']);
+        if (scaled === null) throw new Conflict('the target changed while scaling');
+        if ('error' in scaled) throw new RescaleRefused(scaled.error.message);
+      }
+      await writeAutoscaler(tx, out.status, out.memory);
       if (r && workload) {
         const decisionId = svc.ids.uuid();
         await tx.scalingDecision.create({
           data: { id: decisionId, clusterId: hpa.clusterId, autoscalerId: hpa.id, workloadId: workload.id, namespace: hpa.namespace, autoscalerName: hpa.name, at, fromReplicas: r.from, toReplicas: r.to, proposed: r.proposed, metrics: out.status.currentMetrics as unknown as Prisma.InputJsonValue, reason: r.reason, message: r.message, limitedBy: r.limitedBy },
+          select: { id: true },
         });
         events.push({ type: 'MODIFIED', reason: 'SuccessfulRescale', message: r.message, autoscaler: who, snapshot: snapshot({ decisionId, fromReplicas: r.from, toReplicas: r.to, proposed: r.proposed, reason: r.reason, limitedBy: r.limitedBy }) });
-        // last, so the cluster-wide locks (the pods-per-cluster check, the event sequence) are held briefly
-        const scaled = await writeReplicas(svc, tx, workload, r.to, ['spec', 'maxReplicas']);
-        if (scaled === null) throw new Conflict('the target changed while scaling');
-        if ('error' in scaled) throw new RescaleRefused(scaled.error.message);
       }
       return { records: await appendEvents(tx, hpa.clusterId, events, at, () => svc.ids.uuid()), decided: r !== null && workload !== null };
     });

@@ -8,6 +8,7 @@ import { reconcileWorkload } from './workload';
 import { reconcileAutoscalerKey } from './autoscaler';
 import { reconcileMetrics } from './metrics';
 import { reconcileInvoices, reconcileMeter } from './meter';
+import { reconcileRetention } from './retention';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -19,6 +20,7 @@ const BY_ID: Record<string, (svc: Services, id: string) => Promise<void>> = {
   autoscaler: reconcileAutoscalerKey,
   metrics: reconcileMetrics,
   meter: reconcileMeter,
+  retention: reconcileRetention,
 };
 
 export interface ParsedKey {
@@ -40,7 +42,7 @@ export function parseWorkKey(key: string): ParsedKey {
     return { kind, id };
   }
   if (!Object.hasOwn(BY_ID, kind)) throw new UnknownKeyError(key, `no controller for "${kind}"`);
-  if (!UUID.test(id)) throw new UnknownKeyError(key, `"${id}" is not a ${kind === 'pods' || kind === 'metrics' || kind === 'meter' ? 'cluster' : kind} id`);
+  if (!UUID.test(id)) throw new UnknownKeyError(key, `"${id}" is not a ${kind === 'pods' || kind === 'metrics' || kind === 'meter' || kind === 'retention' ? 'cluster' : kind} id`);
   return { kind, id };
 }
 

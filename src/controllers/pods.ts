@@ -78,7 +78,8 @@ const deletionRounds = new Map<string, { after: string; wakeAt: number | null }>
  *     Kubernetes events; release the sandbox of a pod that finished (Succeeded / Failed);
  *  3. schedule pending pods whose back-off is over (core/scheduler on a snapshot of the region's
  *     hosts) and bind them under host locks, or record why they cannot run, or preempt;
- *  4. ask the provider for the sandboxes of bound pods that have none yet, on their hosts.
+ *  4. ask the provider for the sandboxes of bound pods that have none yet, on their hosts (step 3
+ *     does it for each chunk it binds, so the first pods start while the last are placed).
  * Provider calls are idempotent and keyed by pod uid, and every pod write is guarded by its
  * resourceVersion, so a pass that crashes or races another writer is simply run again. Each
  * step runs even if another failed (one bad pod must not stall the cluster); a failure is
@@ -91,7 +92,7 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
   const pass: Pass = { svc, clusterId, ledger, metered: false, touchedWorkloads: new Set(), again: false, wakeAt: null, retryAt: null, freed: false };
   const tenant = tenantOf(cluster.accountId, clusterId);
   const failures: unknown[] = [];
-  for (const step of [stopAndDelete, observe, () => schedule(pass, cluster.region), () => launch(pass, cluster.accountId, cluster.region)]) {
+  for (const step of [stopAndDelete, observe, () => schedule(pass, cluster.accountId, cluster.region), () => launch(pass, cluster.accountId, cluster.region)]) {
     try {
       await step(pass);
     } catch (err) {
@@ -232,7 +233,7 @@ async function observe(pass: Pass): Promise<void> {
  * nowhere get a FailedScheduling event and a back-off; a preemption marks its victims for
  * deletion and nominates the host.
  */
-async function schedule(pass: Pass, regionName: string): Promise<void> {
+async function schedule(pass: Pass, accountId: string, regionName: string): Promise<void> {
   const { svc, clusterId } = pass;
   const now = svc.clock.now();
   const due = { clusterId, hostId: null, deletionTimestamp: null, phase: 'Pending' };
@@ -246,11 +247,17 @@ async function schedule(pass: Pass, regionName: string): Promise<void> {
   if (pending.length > 0) {
     const snapshot = await loadSnapshot(svc, clusterId, regionName);
     const plan = await planPlacements(svc, snapshot, pending, now);
-    // bound in chunks (each chunk's hosts locked by its own transaction)
+    // bound in chunks (each chunk's hosts locked by its own transaction), each chunk's sandboxes
+    // asked for right after (a pipeline: the first pods start while the last are being placed)
+    // (a launch that fails leaves its pods bound for the launch step, and binding goes on)
+    const images = await cachedImages(svc, accountId, plan.binds.map((b) => b.pod));
+    let launchFailure: unknown = null;
     for (let i = 0; i < Math.max(plan.binds.length, plan.failures.length); i += POD_CHUNK) {
       if (i > 0) await yieldTurn();
-      await bind(pass, { binds: plan.binds.slice(i, i + POD_CHUNK), failures: plan.failures.slice(i, i + POD_CHUNK) }, snapshot, now);
+      const bound = await bind(pass, { binds: plan.binds.slice(i, i + POD_CHUNK), failures: plan.failures.slice(i, i + POD_CHUNK) }, snapshot, now);
+      if (bound.length > 0) await launchChunk(pass, regionName, images, bound).catch((err) => (launchFailure ??= err));
     }
+    if (launchFailure !== null) throw launchFailure;
   }
   // wake when the next back-off ends
   const next = await svc.db.pod.aggregate({ where: { ...due, nextScheduleAt: { gt: new Date(now) } }, _min: { nextScheduleAt: true } });
@@ -371,11 +378,13 @@ async function planPlacements(svc: Services, { snap }: SnapshotData, pending: Po
  * scheduler may have used the capacity since the snapshot), writes the bound pods (the Host
  * usage trigger adds them), the unschedulable ones with their back-off, and preemption victims.
  */
-async function bind(pass: Pass, plan: Plan, { hosts }: SnapshotData, now: number): Promise<void> {
+async function bind(pass: Pass, plan: Plan, { hosts }: SnapshotData, now: number): Promise<Pod[]> {
   const { svc, clusterId } = pass;
   const profile = svc.settings.scheduler;
   const at = new Date(now);
+  const bound: Pod[] = [];
   const records = await svc.db.$transaction(async (tx) => {
+    bound.length = 0;
     const locked = await lockHosts(tx, [...new Set(plan.binds.map((b) => b.hostId))]);
     const free = new Map(locked.map((h) => [h.id, { cpu: h.allocCpuMilli - h.usedCpuMilli, mem: h.allocMemoryMi - h.usedMemoryMi, gpu: h.allocGpuMilli - h.usedGpuMilli, pods: h.allocPods - h.usedPods, ok: h.schedulable }]));
     const transitions: (Transition<Pod> & { eventType?: 'Normal' | 'Warning' })[] = [];
@@ -402,6 +411,11 @@ async function bind(pass: Pass, plan: Plan, { hosts }: SnapshotData, now: number
     const written = await writePods(tx, transitions.map((t) => t.pod));
     if (written.length < transitions.length) pass.again = true;
     const byId = new Map(written.map((p) => [p.id, p]));
+    // the bound pods as launch reads them (bulk writes return no spec or annotations)
+    for (const b of plan.binds) {
+      const p = byId.get(b.pod.id);
+      if (p?.allocated) bound.push({ ...p, spec: b.pod.spec, annotations: b.pod.annotations, containerStatuses: b.pod.containerStatuses }); // as read: not loaded, left as stored
+    }
     const events: EventInput[] = transitions.flatMap((t) => {
       const pod = byId.get(t.pod.id);
       return pod && !quiet.has(pod.id) ? [{ ...t, pod }] : [];
@@ -421,61 +435,72 @@ async function bind(pass: Pass, plan: Plan, { hosts }: SnapshotData, now: number
     return appendEvents(tx, clusterId, events, at, () => svc.ids.uuid());
   });
   await publishEvents(svc.bus, clusterId, records);
+  return bound;
+}
+
+/** The account's cached images among those these pods run (one read). */
+async function cachedImages(svc: Services, accountId: string, pods: Pod[]): Promise<Set<string>> {
+  const images = [...new Set(pods.flatMap((p) => ((p.spec as unknown as PodSpec).containers ?? []).map((c) => c.image)))];
+  if (images.length === 0) return new Set();
+  return new Set((await svc.db.imageCache.findMany({ where: { accountId, image: { in: images } }, select: { image: true } })).map((c) => c.image));
 }
 
 /**
- * 4. Bound pods without a sandbox yet (just bound, or bound before a crash): create their
- * sandboxes on their hosts (idempotent per pod uid) and record them; a sandbox that is already
- * up is read at once, so the pod is written once with what it reports.
+ * 4. Bound pods without a sandbox yet: create their sandboxes on their hosts (idempotent per
+ * pod uid) and record them; a sandbox that is already up is read at once, so the pod is written
+ * once with what it reports. The scheduling step launches each chunk it binds right away; this
+ * step picks up the rest (bound before a crash, or a launch that failed).
  */
 async function launch(pass: Pass, accountId: string, regionName: string): Promise<void> {
+  const slice = await page(pass, { clusterId: pass.clusterId, allocated: true, sandboxId: null, deletionTimestamp: null, finishedAt: null }, { withSpec: true });
+  const cached = await cachedImages(pass.svc, accountId, slice);
+  for await (const bound of inChunks(slice)) await launchChunk(pass, regionName, cached, bound);
+}
+
+/** Creates the sandboxes of these bound pods and records what they report (see launch). */
+async function launchChunk(pass: Pass, regionName: string, cached: Set<string>, bound: Pod[]): Promise<void> {
   const { svc, clusterId } = pass;
-  const slice = await page(pass, { clusterId, allocated: true, sandboxId: null, deletionTimestamp: null, finishedAt: null }, { withSpec: true });
-  for await (const bound of inChunks(slice)) {
-    const specs = bound.map((p) => p.spec as unknown as PodSpec);
-    const images = [...new Set(specs.flatMap((s) => (s.containers ?? []).map((c) => c.image)))];
-    const cached = new Set((await svc.db.imageCache.findMany({ where: { accountId, image: { in: images } }, select: { image: true } })).map((c) => c.image));
-    const requests: SandboxRequest[] = bound.map((p, i) => {
-      const spec = specs[i];
-      const containers = (spec.containers ?? []).map((c) => ({ name: c.name, image: c.image, ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}) }));
-      return {
-        podUid: p.uid,
-        clusterId,
-        region: regionName,
-        zone: p.zone!,
-        hostId: p.hostId!,
-        cpuMilli: p.billedCpuMilli,
-        memoryMi: p.billedMemoryMi,
-        cpuType: p.cpuType,
-        gpuModel: p.gpuModel,
-        gpuMilli: p.gpuMilli,
-        spot: p.spot,
-        annotations: (p.annotations ?? {}) as Record<string, string>,
-        pod: { namespace: p.namespace, name: p.name, restartPolicy: spec.restartPolicy ?? 'Always', terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30, containers },
-        cachedImages: containers.map((c) => c.image).filter((img) => cached.has(img)),
-      };
+  const specs = bound.map((p) => p.spec as unknown as PodSpec);
+  const requests: SandboxRequest[] = bound.map((p, i) => {
+    const spec = specs[i];
+    const containers = (spec.containers ?? []).map((c) => ({ name: c.name, image: c.image, ...(c.readinessProbe ? { readinessProbe: c.readinessProbe } : {}) }));
+    return {
+      podUid: p.uid,
+      clusterId,
+      region: regionName,
+      zone: p.zone!,
+      hostId: p.hostId!,
+      cpuMilli: p.billedCpuMilli,
+      memoryMi: p.billedMemoryMi,
+      cpuType: p.cpuType,
+      gpuModel: p.gpuModel,
+      gpuMilli: p.gpuMilli,
+      spot: p.spot,
+      annotations: (p.annotations ?? {}) as Record<string, string>,
+      pod: { namespace: p.namespace, name: p.name, restartPolicy: spec.restartPolicy ?? 'Always', terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30, containers },
+      cachedImages: containers.map((c) => c.image).filter((img) => cached.has(img)),
+    };
+  });
+  const sandboxes = await svc.provider.createSandboxes(requests);
+  const pods: Pod[] = bound.map((p, i) => ({ ...p, sandboxId: sandboxes[i].id, nextCheckAt: sandboxes[i].nextChangeAt === null ? null : new Date(sandboxes[i].nextChangeAt!), syncedAt: null }));
+  const events: (Transition<Pod> & { eventType?: 'Normal' | 'Warning' })[] = [];
+  const changed = new Set<string>();
+  const up = pods.flatMap((_, i) => (sandboxes[i].phase !== 'Creating' ? [i] : []));
+  if (up.length > 0) {
+    // events from the sandbox's creation on (created at or after scheduledAt)
+    const states = await svc.provider.describeSandboxes(up.map((i) => pods[i].uid), up.map((i) => (pods[i].scheduledAt ?? pods[i].createdAt).getTime() - 1));
+    const released: string[] = [];
+    up.forEach((i, k) => {
+      const o = observedTransition(pods[i], states[k], svc.clock.now());
+      pods[i] = o.pod;
+      events.push(...o.events.map((e) => ({ ...e, pod: o.pod })));
+      if (o.changed) changed.add(o.pod.id);
+      if (o.released) released.push(o.pod.uid);
     });
-    const sandboxes = await svc.provider.createSandboxes(requests);
-    const pods: Pod[] = bound.map((p, i) => ({ ...p, sandboxId: sandboxes[i].id, nextCheckAt: sandboxes[i].nextChangeAt === null ? null : new Date(sandboxes[i].nextChangeAt!), syncedAt: null }));
-    const events: (Transition<Pod> & { eventType?: 'Normal' | 'Warning' })[] = [];
-    const changed = new Set<string>();
-    const up = pods.flatMap((_, i) => (sandboxes[i].phase !== 'Creating' ? [i] : []));
-    if (up.length > 0) {
-      // events from the sandbox's creation on (created at or after scheduledAt)
-      const states = await svc.provider.describeSandboxes(up.map((i) => pods[i].uid), up.map((i) => (pods[i].scheduledAt ?? pods[i].createdAt).getTime() - 1));
-      const released: string[] = [];
-      up.forEach((i, k) => {
-        const o = observedTransition(pods[i], states[k], svc.clock.now());
-        pods[i] = o.pod;
-        events.push(...o.events.map((e) => ({ ...e, pod: o.pod })));
-        if (o.changed) changed.add(o.pod.id);
-        if (o.released) released.push(o.pod.uid);
-      });
-      if (released.length > 0) await svc.provider.deleteSandboxes(released);
-    }
-    await commit(pass, events, pods, changed, bound);
-    for (const p of pods) later(pass, p.nextCheckAt?.getTime() ?? null);
+    if (released.length > 0) await svc.provider.deleteSandboxes(released);
   }
+  await commit(pass, events, pods, changed, bound);
+  for (const p of pods) later(pass, p.nextCheckAt?.getTime() ?? null);
 }
 
 /**

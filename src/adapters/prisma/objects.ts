@@ -182,25 +182,42 @@ export function podSnapshot(p: Pod): PodSnapshot {
 }
 
 /**
- * Appends events to a cluster's log inside the caller's transaction. Sequence numbers come from
- * the cluster row (`eventSeq`), whose row lock is held until commit: events of one cluster
- * commit in sequence order with no gaps, which lets subscribers resume from a sequence.
+ * Appends events to a cluster's log inside the caller's transaction: call it as the transaction's
+ * last statement. Sequence numbers come from the cluster row (`eventSeq`): one statement bumps it
+ * and inserts the events numbered from it, and the row lock it takes is held until commit, so
+ * events of one cluster commit in sequence order with no gaps (subscribers resume from a
+ * sequence, and fill a gap from the store knowing that a later sequence's commit implies the
+ * earlier ones). Last, so that lock is held for one round trip and the COMMIT, not while the
+ * transaction does its other writes: a cluster's writers run in parallel up to that point.
  */
 export async function appendEvents(tx: Tx, clusterId: string, inputs: EventInput[], now: Date, uuid: () => string): Promise<EventRecord[]> {
   if (inputs.length === 0) return [];
-  const rows = await tx.$queryRaw<{ eventSeq: number }[]>`UPDATE "Cluster" SET "eventSeq" = "eventSeq" + ${inputs.length}::int WHERE "id" = ${clusterId}::uuid RETURNING "eventSeq"`;
-  if (rows.length === 0) throw new Error(`cluster ${clusterId} vanished`);
-  const first = Number(rows[0].eventSeq) - inputs.length + 1;
-  const records: EventRecord[] = inputs.map((e, i) => {
-    const base = { id: uuid(), clusterId, sequence: first + i, type: e.type, eventType: e.eventType ?? 'Normal', reason: e.reason, message: e.message, createdAt: now.toISOString() };
+  const records: EventRecord[] = inputs.map((e) => {
+    const base = { id: uuid(), clusterId, sequence: 0, type: e.type, eventType: e.eventType ?? 'Normal', reason: e.reason, message: e.message, createdAt: now.toISOString() };
     if ('pod' in e) return { ...base, involvedKind: 'Pod', involvedName: e.pod.name, involvedUid: e.pod.uid, namespace: e.pod.namespace, object: podSnapshot(e.pod), ...(e.at !== undefined ? { eventTime: new Date(e.at).toISOString() } : {}) };
     if ('autoscaler' in e) return { ...base, involvedKind: 'HorizontalPodAutoscaler', involvedName: e.autoscaler.name, involvedUid: e.autoscaler.uid, namespace: e.autoscaler.namespace, object: e.snapshot };
     const w = e.workload;
     return { ...base, involvedKind: w.kind, involvedName: w.name, involvedUid: w.uid, namespace: w.namespace, object: workloadSnapshot(w) };
   });
-  await insertRows(tx, 'Event', EVENT_COLUMNS, records);
+  // `sequence` in the payload is the offset within this batch (0, 1, 2 …)
+  const payload = JSON.stringify(records.map((r, i) => ({ ...r, sequence: i })));
+  const rows = await tx.$queryRawUnsafe<{ first: number }[]>(APPEND_EVENTS, clusterId, records.length, payload);
+  if (rows.length === 0) throw new Error(`cluster ${clusterId} vanished`);
+  const first = Number(rows[0].first);
+  records.forEach((r, i) => (r.sequence = first + i));
   return records;
 }
+
+/** Bumps the cluster's eventSeq by $2 and inserts the $3 events numbered from the old value + 1, in one statement; returns the first number. */
+const APPEND_EVENTS = (() => {
+  const names = Object.keys(EVENT_COLUMNS);
+  const list = names.map((c) => `"${c}"`).join(', ');
+  const defs = names.map((c) => `"${c}" ${EVENT_COLUMNS[c]}`).join(', ');
+  const values = names.map((c) => (c === 'sequence' ? `s."eventSeq" - $2::int + 1 + v."sequence"` : c === 'clusterId' ? `s."id"` : `v."${c}"`)).join(', ');
+  return `WITH s AS (UPDATE "Cluster" SET "eventSeq" = "eventSeq" + $2::int WHERE "id" = $1::uuid RETURNING "id", "eventSeq"),
+    i AS (INSERT INTO "Event" (${list}) SELECT ${values} FROM s, jsonb_to_recordset($3::jsonb) AS v(${defs}))
+    SELECT s."eventSeq" - $2::int + 1 AS "first" FROM s`;
+})();
 
 /** Columns a controller may change on a pod (besides the resourceVersion it bumps). */
 const MUTABLE = ['phase', 'status', 'reason', 'message', 'zone', 'hostId', 'sandboxId', 'scheduledAt', 'startedAt', 'deletionTimestamp', 'ready', 'readyAt', 'restartCount', 'finishedAt', 'nextCheckAt', 'syncedAt', 'billedCpuMilli', 'billedMemoryMi', 'cpuType', 'gpuModel', 'gpuMilli', 'allocated', 'schedulingAttempts', 'nextScheduleAt', 'nominatedHost', 'billingFrom', 'billingUntil'] as const;
