@@ -7,6 +7,7 @@ import { ManualClock } from '../src/adapters/clock';
 import { schema } from '../src/graphql/schema';
 import { Subscription, eventually, startStack, type GqlResult, type Stack } from './support/stack';
 import { RecordingBus } from './support/recordingBus';
+import { feedStats } from '../src/app/feeds/registry';
 import { accountFingerprinter, accountRows, changedTables, type Fingerprint } from './support/fingerprint';
 import { buildInput, leavesOf, mustGive, operation, optionalVariants, rootFields, selectionSet, literal, type Leaf, type RootField, type RootKind } from './support/schemaWalk';
 
@@ -559,6 +560,12 @@ describe('tenant isolation, every root field from the schema', () => {
     expect(leaksIn(secrets, own, { query: '', variables: {} }).ids).toContain(fixture.invoice.gid);
   });
 
+  /** Subscriptions attached to a shared feed or refresher beyond the one bus subscription each of those holds. */
+  const attachedToShared = () => {
+    const f = feedStats(stack.app.runtime.svc);
+    return f.subscribers - f.clusterFeeds + f.refresherSubscribers - f.refreshers;
+  };
+
   it('streams B nothing of A’s: subscriptions naming A’s objects are refused or silent while A’s cluster, workloads, autoscaler and budget produce events', async () => {
     const calls = rootFields(schema, 'Subscription').flatMap((f) => callsOf('Subscription', f, fixture));
     const before = bus.subscriptions.length;
@@ -583,8 +590,9 @@ describe('tenant isolation, every root field from the schema', () => {
       return s;
     });
     const ofB = () => bus.subscriptions.slice(before).filter((x) => !x.topic.endsWith('.access'));
-    // every subscription is either refused or registered on the server's bus (what a live event needs)
-    const settled = () => subs.filter((s) => s.done || s.errors.length > 0).length + ofB().length >= subs.length;
+    const attachedBefore = attachedToShared();
+    // every subscription is either refused or registered: on the server's bus, or on a shared feed that is (what a live event needs)
+    const settled = () => subs.filter((s) => s.done || s.errors.length > 0).length + ofB().length + attachedToShared() - attachedBefore >= subs.length;
     await eventually(async () => settled(), 'B’s subscriptions to be refused or registered');
     // none of them listens on a topic of A's cluster or account
     const problems: string[] = [];
@@ -603,7 +611,8 @@ describe('tenant isolation, every root field from the schema', () => {
       cost: new Subscription(stack.wsUrl, aToken, `subscription($c: ID!) { costTicker(clusterId: $c) { runningPods amount { micro } } }`, { c: fixture.cluster.gid }, (d) => d.costTicker),
       alerts: new Subscription(stack.wsUrl, aToken, `subscription { budgetAlerts { id } }`, {}, (d) => d.budgetAlerts),
     };
-    await eventually(async () => bus.subscriptions.slice(beforeControls).filter((x) => !x.topic.endsWith('.access')).length >= Object.keys(control).length, 'A’s controls registered');
+    const attachedBeforeControls = attachedToShared();
+    await eventually(async () => bus.subscriptions.slice(beforeControls).filter((x) => !x.topic.endsWith('.access')).length + attachedToShared() - attachedBeforeControls >= Object.keys(control).length, 'A’s controls registered');
     await control.cost.until((xs) => xs.length >= 1, 'the first cost tick');
     try {
       // A: its Deployment scaled down (3 → 2), a metric that makes the autoscaler scale it up (→ 4), a pod deleted, a budget crossed again, a meter pass

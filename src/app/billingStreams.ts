@@ -1,7 +1,7 @@
 import type { Services } from './services';
 import { Channel } from './channel';
 import { requireCluster } from './clusters';
-import { refreshingStream } from './clusterStatus';
+import { sharedRefreshingStream } from './feeds/refresher';
 import { topics } from './topics';
 import { costTick, type BudgetAlertRecord, type CostTick } from './billing';
 
@@ -14,8 +14,8 @@ import { costTick, type BudgetAlertRecord, type CostTick } from './billing';
 export async function costTickerStream(svc: Services, accountId: string, clusterId: string): Promise<AsyncIterableIterator<CostTick>> {
   const cluster = await requireCluster(svc, accountId, clusterId);
   let last: CostTick | null = null;
-  return refreshingStream(svc, topics.clusterCost(clusterId), async (announced) => {
-    const t = await costTick(svc, clusterId, cluster.region);
+  // one read per meter pass or tick for every ticker of the cluster in this process
+  return sharedRefreshingStream(svc, `cost:${clusterId}`, topics.clusterCost(clusterId), () => costTick(svc, clusterId, cluster.region), (t, announced) => {
     const moved = !last || last.runningPods !== t.runningPods || last.burnRateNanoPerHour !== t.burnRateNanoPerHour || last.month !== t.month;
     if (!announced && !moved) return null;
     last = t;

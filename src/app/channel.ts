@@ -11,12 +11,15 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   private closed = false;
   private cleanups: (() => unknown)[] = [];
   private drainWaiters: { below: number; resolve: () => void }[] = [];
+  /** The last item handed to the consumer (at the moment it is handed over, not when the consumer's await resumes). */
+  taken: T | undefined;
 
   push(item: T): void {
     if (this.closed) return;
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = null;
+      this.taken = item;
       w.resolve({ value: item, done: false });
     } else this.items.push(item);
   }
@@ -73,6 +76,7 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     if (this.items.length) {
       const value = this.items.shift()!;
+      this.taken = value;
       if (this.drainWaiters.length) this.wakeDrainWaiters();
       return Promise.resolve({ value, done: false });
     }

@@ -8,17 +8,23 @@ export interface UserError {
   code: string;
 }
 
-/** EXPIRED: a `since` older than what the store keeps (Kubernetes' 410 Gone): re-list, then stream from the list's sequence. */
-export type AppErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'EXPIRED';
+/**
+ * EXPIRED: a `since` older than what the store keeps (Kubernetes' 410 Gone): re-list, then stream from the list's sequence.
+ * SLOW_CONSUMER: a subscriber fell too far behind its stream (NODELESS_STREAM_MAX_LAG): resume with `since` (extensions.lastSequence).
+ */
+export type AppErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'EXPIRED' | 'SLOW_CONSUMER';
 
-/** A request-level failure, surfaced as a GraphQL error with `extensions.code`. */
+/** A request-level failure, surfaced as a GraphQL error with `extensions.code` (and any other `extensions` given). */
 export class AppError extends Error {
+  readonly extensions: Record<string, unknown>;
   constructor(
     readonly code: AppErrorCode,
     message: string,
+    extensions?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';
+    this.extensions = { ...(extensions ?? {}), code };
   }
 }
 

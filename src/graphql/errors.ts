@@ -50,7 +50,7 @@ export function maskError(log: Logger) {
     const e = error as { originalError?: unknown; path?: Path; locations?: unknown; message?: string; extensions?: Record<string, unknown> };
     const original = (e && typeof e === 'object' && 'originalError' in e ? e.originalError : error) as { name?: string; code?: string; message?: string; extensions?: Record<string, unknown> } | undefined;
     if (original && original.name === 'AppError' && typeof original.code === 'string') {
-      return new GraphQLError(original.message ?? message, { extensions: { code: original.code }, path: e.path });
+      return new GraphQLError(original.message ?? message, { extensions: { ...(original.extensions ?? {}), code: original.code }, path: e.path });
     }
     if (original && isClientError(original)) {
       return new GraphQLError(original.message ?? message, { extensions: { code: 'BAD_USER_INPUT' }, path: e.path });

@@ -15,6 +15,7 @@ import { useGuard } from './guard/plugin';
 import type { GuardSettings } from './guard/settings';
 import { startSocketServer } from './sockets';
 import { corsFor, serveOps } from './ops';
+import { useSharedSubscriptionResults } from './fanout';
 
 export interface ApiServer {
   url: string;
@@ -71,6 +72,8 @@ export async function startApiServer(svc: Services, opts: ApiServerOptions): Pro
       },
       useAccessControl(svc),
       ...(opts.guardEnabled === false ? [] : [guard]),
+      // subscription events executed once per distinct selection (after the guard's checks)
+      useSharedSubscriptionResults(),
     ],
     // Expected request errors (AppError: not found, unauthenticated) are answers, not incidents.
     logging: {
