@@ -11,13 +11,15 @@ const scripts = Object.keys(JSON.parse(readFileSync(path.join(root, 'package.jso
 
 /** The quick configuration of each bench (environment), and how long it may take. */
 const QUICK = {
-  'bench:scale': { env: { BENCH_PODS: '60', BENCH_WARMUP: '2', BENCH_TIMEOUT_MS: '120000' }, seconds: 240 },
+  'bench:scale': { env: { BENCH_PODS: '60', BENCH_WARMUP: '2', BENCH_TIMEOUT_MS: '120000', BENCH_CEILING_ROWS: '5000' }, seconds: 240 },
   'bench:scheduler': { env: { BENCH_HOSTS: '300', BENCH_PODS: '600' }, seconds: 120 },
   'bench:autoscaler': { env: { BENCH_WORKLOADS: '20', BENCH_RATE: '20', BENCH_TIMEOUT_MS: '60000' }, seconds: 240 },
   'bench:billing': { env: { BENCH_CLUSTERS: '2', BENCH_PODS_PER_CLUSTER: '50', BENCH_HOURS: '2' }, seconds: 180 },
   'bench:fair': { env: { BENCH_QUICK: '1' }, seconds: 240 },
   'bench:guard': { env: { BENCH_QUICK: '1' }, seconds: 180 },
   'bench:yaml': { env: { BENCH_QUICK: '1' }, seconds: 60 },
+  'bench:soak': { env: { BENCH_QUICK: '1' }, seconds: 240 },
+  'bench:fanout': { env: { BENCH_QUICK: '1' }, seconds: 180 },
 };
 
 let failed = 0;

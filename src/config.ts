@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { autoscalingSettings, type AutoscalingSettings } from './app/autoscalingSettings';
 import { billingSettings, type BillingSettings } from './app/billingSettings';
+import { DEFAULT_RETENTION, retentionSettings, type RetentionSettings } from './app/retentionSettings';
 import { defaultLimits, LIMIT_VARIABLES, type Limits } from './app/services';
 import { defaultGuardSettings, GUARD_VARIABLES, type GuardSettings } from './graphql/guard/settings';
 
@@ -37,6 +38,12 @@ const schema = z.object({
   NODELESS_METRICS_INTERVAL_MS: z.coerce.number().int().min(1000).default(5_000),
   NODELESS_METER_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   NODELESS_INVOICE_GRACE_MS: ms.default(3_600_000),
+  NODELESS_EVENT_RETENTION_MS: z.coerce.number().int().min(1000).default(DEFAULT_RETENTION.eventRetentionMs),
+  NODELESS_EVENTS_PER_CLUSTER: z.coerce.number().int().min(1).default(DEFAULT_RETENTION.eventsPerCluster),
+  NODELESS_TERMINATED_POD_GC_THRESHOLD: z.coerce.number().int().min(0).default(DEFAULT_RETENTION.terminatedPodGcThreshold),
+  NODELESS_SCALING_HISTORY_RETENTION_MS: z.coerce.number().int().min(1000).default(DEFAULT_RETENTION.scalingHistoryRetentionMs),
+  NODELESS_SCALING_HISTORY_PER_WORKLOAD: z.coerce.number().int().min(1).default(DEFAULT_RETENTION.scalingHistoryPerWorkload),
+  NODELESS_RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_RETENTION.intervalMs),
   NODELESS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODELESS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Comma-separated origins, `*`, or `localhost` (any local origin). */
@@ -89,6 +96,8 @@ export interface Config {
   kubernetesVersion: string;
   autoscaling: AutoscalingSettings;
   billing: BillingSettings;
+  /** What the store keeps (event retention, finished-pod GC, scaling history). */
+  retention: RetentionSettings;
   /** The API's protection: query cost and size limits, rate limits, sockets, CORS. */
   guard: GuardSettings;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -145,6 +154,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       metricsIntervalMs: c.NODELESS_METRICS_INTERVAL_MS,
     }),
     billing: billingSettings({ meterIntervalMs: c.NODELESS_METER_INTERVAL_MS, finalizeGraceMs: c.NODELESS_INVOICE_GRACE_MS }),
+    retention: retentionSettings({
+      eventRetentionMs: c.NODELESS_EVENT_RETENTION_MS,
+      eventsPerCluster: c.NODELESS_EVENTS_PER_CLUSTER,
+      terminatedPodGcThreshold: c.NODELESS_TERMINATED_POD_GC_THRESHOLD,
+      scalingHistoryRetentionMs: c.NODELESS_SCALING_HISTORY_RETENTION_MS,
+      scalingHistoryPerWorkload: c.NODELESS_SCALING_HISTORY_PER_WORKLOAD,
+      intervalMs: c.NODELESS_RETENTION_INTERVAL_MS,
+    }),
     guard: {
       ...(Object.fromEntries((Object.keys(GUARD_VARIABLES) as (keyof typeof GUARD_VARIABLES)[]).map((key) => [key, g[GUARD_VARIABLES[key]]])) as Omit<GuardSettings, 'corsOrigins'>),
       // embedded (one user on this machine): pages on localhost may call the API; scaled out: same-origin only

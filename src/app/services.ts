@@ -9,6 +9,7 @@ import type { Metrics } from '../ports/metrics';
 import type { Profile } from '../core/scheduler/types';
 import type { AutoscalingSettings } from './autoscalingSettings';
 import type { BillingSettings } from './billingSettings';
+import type { RetentionSettings } from './retentionSettings';
 import { DEFAULT_OBJECT_LIMITS, type ObjectLimits } from '../core/objectLimits';
 
 /**
@@ -40,6 +41,8 @@ export interface Limits extends ObjectLimits {
   userErrors: number;
   /** Active (neither revoked nor expired) API tokens of an account. */
   tokensPerAccount: number;
+  /** Events a live subscriber may have waiting (sent to it, not yet taken); past it the stream ends with SLOW_CONSUMER (resume with `since`). */
+  streamMaxLag: number;
 }
 
 export const defaultLimits: Limits = {
@@ -59,6 +62,7 @@ export const defaultLimits: Limits = {
   metricSeriesPerCluster: 10_000,
   userErrors: 100,
   tokensPerAccount: 50,
+  streamMaxLag: 10_000,
   ...DEFAULT_OBJECT_LIMITS,
 };
 
@@ -80,6 +84,7 @@ export const LIMIT_VARIABLES: Readonly<Record<keyof Limits, string>> = Object.fr
   metricSeriesPerCluster: 'NODELESS_METRIC_SERIES_PER_CLUSTER',
   userErrors: 'NODELESS_MAX_USER_ERRORS',
   tokensPerAccount: 'NODELESS_TOKENS_PER_ACCOUNT',
+  streamMaxLag: 'NODELESS_STREAM_MAX_LAG',
   objectBytes: 'NODELESS_MAX_OBJECT_BYTES',
   labelsPerObject: 'NODELESS_MAX_LABELS_PER_OBJECT',
   containersPerPod: 'NODELESS_MAX_CONTAINERS_PER_POD',
@@ -115,5 +120,7 @@ export interface Services {
     autoscaling: AutoscalingSettings;
     /** The meter's pace and when a month's invoices are finalized. */
     billing: BillingSettings;
+    /** What the store keeps: events, finished pods, scaling history (pruned per cluster). */
+    retention: RetentionSettings;
   };
 }

@@ -44,6 +44,8 @@ export const keys = {
   metrics: (clusterId: string) => `metrics:${clusterId}`,
   /** The billing meter of a cluster (ledger → hourly usage buckets). */
   meter: (clusterId: string) => `meter:${clusterId}`,
+  /** The retention pass of a cluster: event pruning, finished-pod GC, scaling history, metric samples. */
+  retention: (clusterId: string) => `retention:${clusterId}`,
   /** Invoice finalization (all accounts). */
   invoices: () => 'invoices:all',
 };

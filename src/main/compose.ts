@@ -87,6 +87,7 @@ export async function buildRuntime(config: Config, overrides: Overrides = {}): P
       operatorToken: config.operatorToken ?? `op_${randomBytes(24).toString('base64url')}`,
       autoscaling: config.autoscaling,
       billing: config.billing,
+      retention: config.retention,
     },
   };
   // read at each scrape of /metrics
