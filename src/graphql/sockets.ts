@@ -134,6 +134,8 @@ export function startSocketServer(opts: {
   };
 
   const wss = new WebSocketServer({ server: opts.server, path: opts.path, maxPayload: settings.maxRequestBytes });
+  // before graphql-ws's own listener: its sends go through batchedSend
+  wss.on('connection', (socket) => batchSends(socket));
   const wsServer = useServer<Record<string, unknown>, Extra>(
     {
       // a socket that never says who it is goes away after 3 s
@@ -233,5 +235,36 @@ export function startSocketServer(opts: {
       for (const a of byAccount.values()) void a.unsubscribe.then((u) => u()).catch(() => {});
       byAccount.clear();
     },
+  };
+}
+
+/** Unsent bytes under which a send is reported done at once (the next message may follow). */
+export const SEND_AHEAD_BYTES = 64 * 1024;
+
+/**
+ * Batches a socket's sends: the frames one turn of the event loop sends go to the kernel in one
+ * write (the underlying socket is corked until the end of the turn), and a send is reported done
+ * as soon as its frame is queued while less than SEND_AHEAD_BYTES wait (graphql-ws waits for that
+ * before it sends the stream's next message), so a burst of events costs a few writes per socket
+ * instead of one write and one event-loop turn per event. Past SEND_AHEAD_BYTES a send is done
+ * only once the kernel took it: a client that does not read still holds the stream back, and
+ * the slow-consumer watch sees its unsent bytes.
+ */
+export function batchSends(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  const send = socket.send.bind(socket) as (data: unknown, cb?: (err?: Error) => void) => void;
+  let corked = false;
+  (socket as unknown as { send: typeof send }).send = (data, cb) => {
+    if (raw && !corked) {
+      corked = true;
+      raw.cork();
+      process.nextTick(() => {
+        corked = false;
+        raw.uncork();
+      });
+    }
+    if (!cb || socket.bufferedAmount >= SEND_AHEAD_BYTES) return send(data, cb);
+    send(data);
+    queueMicrotask(() => cb());
   };
 }
