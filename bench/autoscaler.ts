@@ -38,7 +38,7 @@ import { topics, type ClusterEventsMessage } from '../src/app/topics';
 import type { ScalingSnapshot } from '../src/adapters/prisma/objects';
 import { parseId } from '../src/graphql/builder';
 import { dropSchema, makeGql, signup, testConfig } from '../test/support/stack';
-import { benchTarget, deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, startWorkerProcess } from './support';
+import { benchTarget, deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, startWorkerProcess, runBench } from './support';
 
 const N = int('BENCH_WORKLOADS', 1000, 1);
 const RATE = int('BENCH_RATE', 25, 1);
@@ -243,10 +243,4 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

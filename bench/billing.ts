@@ -52,7 +52,7 @@ import { finalizeInvoice, invoiceLines, meterCluster, type InvoiceView } from '.
 import { createCluster } from '../src/app/clusters';
 import { buildRuntime, type Runtime } from '../src/main/compose';
 import { dropSchema, testConfig } from '../test/support/stack';
-import { benchTarget, instrumentPg, int, log, round, Stats } from './support';
+import { benchTarget, instrumentPg, int, log, round, Stats, runBench } from './support';
 import { mulberry32 } from '../src/core/random';
 
 const CLUSTERS = int('BENCH_CLUSTERS', 10, 1);
@@ -379,10 +379,4 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -40,7 +40,7 @@ import { openStore, type Store } from '../src/adapters/prisma/client';
 import { startApp, type App } from '../src/main/app';
 import { startWorker, type Worker } from '../src/worker';
 import { dropSchema, makeGql, nginxDeployment, signup, testConfig, type Gql } from '../test/support/stack';
-import { benchTarget, deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, Stats } from './support';
+import { benchTarget, deleteRedisKeys, gqlOk, int, log, percentile, round, sleep, Stats, runBench } from './support';
 import type { WorkQueue } from '../src/ports/workqueue';
 
 const QUICK = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
@@ -455,10 +455,4 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -35,7 +35,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { makeGql, nginxDeployment, signup } from '../test/support/stack';
-import { gqlOk, int, log, percentile, round, sleep } from './support';
+import { gqlOk, int, log, percentile, round, sleep, runBench } from './support';
 
 const QUICK = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
 const N = int('BENCH_SUBSCRIBERS', QUICK ? 20 : 1000, 1);
@@ -434,10 +434,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -28,7 +28,7 @@ import { initialPodState } from '../src/core/lifecycle';
 import { parseId } from '../src/graphql/builder';
 import { reconcileCluster } from '../src/controllers/cluster';
 import { makeGql, nginxDeployment, signup, testConfig, testStore } from '../test/support/stack';
-import { gqlOk, int, log, percentile, round } from './support';
+import { gqlOk, int, log, percentile, round, runBench } from './support';
 import { measureYamlParse } from './yaml';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -132,10 +132,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

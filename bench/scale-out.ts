@@ -46,7 +46,7 @@ import { openStore, type Store } from '../src/adapters/prisma/client';
 import { startApp, type App } from '../src/main/app';
 import { dropSchema, makeGql, nginxDeployment, signup, testConfig, type Gql } from '../test/support/stack';
 import { replay, rowWrites } from './storeCeiling';
-import { benchTarget, deleteRedisKeys, gqlOk, instrumentPg, int, log, percentile, round, sleep, startWorkerProcess, Stats } from './support';
+import { benchTarget, deleteRedisKeys, gqlOk, instrumentPg, int, log, percentile, round, sleep, startWorkerProcess, Stats, runBench } from './support';
 
 const N = int('BENCH_PODS', 1000, 1);
 const CONCURRENCY = int('BENCH_CONCURRENCY', int('NODELESS_WORKER_CONCURRENCY', 4, 1), 1);
@@ -494,10 +494,4 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

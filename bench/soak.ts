@@ -34,7 +34,7 @@ import WebSocket from 'ws';
 import pg from 'pg';
 import { dropSchema, makeGql, signup, type Gql } from '../test/support/stack';
 import { freePort, startService, type ServiceProcess } from '../test/support/processes';
-import { benchTarget, deleteRedisKeys, gqlOk, int, log, round, sleep } from './support';
+import { benchTarget, deleteRedisKeys, gqlOk, int, log, round, sleep, runBench } from './support';
 
 const QUICK = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
 const MINUTES = int('BENCH_MINUTES', QUICK ? 1 : 30, 1);
@@ -312,10 +312,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

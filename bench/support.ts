@@ -17,6 +17,17 @@ export function int(name: string, fallback: number, min: number): number {
 }
 
 export const log = (...args: unknown[]) => console.error('[bench]', ...args);
+
+/** Runs a bench's main and exits with its code (0 when it returns nothing); a failure prints and exits 1. */
+export function runBench(main: () => Promise<number | void>): void {
+  main().then(
+    (code) => process.exit(code ?? 0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const round = (x: number, digits = 1) => {
