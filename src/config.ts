@@ -1,3 +1,4 @@
+import { LOG_LEVELS, type LogLevel } from './ports/log';
 import path from 'node:path';
 import { z } from 'zod';
 import { autoscalingSettings, type AutoscalingSettings } from './app/autoscalingSettings';
@@ -44,7 +45,7 @@ const schema = z.object({
   NODELESS_SCALING_HISTORY_RETENTION_MS: z.coerce.number().int().min(1000).default(DEFAULT_RETENTION.scalingHistoryRetentionMs),
   NODELESS_SCALING_HISTORY_PER_WORKLOAD: z.coerce.number().int().min(1).default(DEFAULT_RETENTION.scalingHistoryPerWorkload),
   NODELESS_RETENTION_INTERVAL_MS: z.coerce.number().int().min(100).default(DEFAULT_RETENTION.intervalMs),
-  NODELESS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODELESS_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   NODELESS_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Comma-separated origins, `*`, or `localhost` (any local origin). */
   NODELESS_CORS_ORIGINS: z.string().optional(),
@@ -100,7 +101,7 @@ export interface Config {
   retention: RetentionSettings;
   /** The API's protection: query cost and size limits, rate limits, sockets, CORS. */
   guard: GuardSettings;
-  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  logLevel: LogLevel;
   /** Bearer token /metrics asks for; unset: /metrics is open. */
   metricsToken?: string;
   /** Port of a worker-only process' operational endpoints (unset: none; the api serves them on its port). */

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
-import type { Logger } from '../ports/log';
+import type { Logger, LogLevel } from '../ports/log';
 
-export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type { LogLevel } from '../ports/log';
 
 /** JSON lines on stdout (pino): `{"level":"info","time":"…","msg":"…",…}`. */
 export function createLogger(opts: { level: LogLevel; name?: string; destination?: NodeJS.WritableStream }): Logger {

@@ -3,9 +3,8 @@ import type { Account, ApiToken, Prisma } from '../generated/prisma/client';
 import type { Services } from './services';
 import type { UserError } from './errors';
 import { UNSTORABLE_TEXT } from '../core/manifest';
-import { accessSettings, activeTokenWhere, DEFAULT_TOKEN_NAME, hashToken, insertToken, publishAccess, TOKEN_PREFIX, validateTokenName } from './apiTokens';
+import { accessSettings, activeTokenWhere, DEFAULT_TOKEN_NAME, hashToken, insertToken, publishAccess, TOKEN_PREFIX, tokenStatus, validateTokenName } from './apiTokens';
 
-export { hashToken } from './apiTokens';
 
 /** An account as the API shows it; `activeTokens` is filled in by listings (one query per page). */
 export type AccountView = Account & { activeTokens?: number };
@@ -169,8 +168,9 @@ export async function checkToken(svc: Services, authorization: string | null | u
   const row = await svc.db.apiToken.findUnique({ where: { hash: hashToken(token) }, include: { account: true } });
   if (!row) return unknown();
   const now = svc.clock.now();
-  if (row.revokedAt && row.revokedAt.getTime() <= now) return deny('UNAUTHENTICATED', 'TOKEN_REVOKED', `the token "${row.name}" (${row.prefix}…) was revoked at ${row.revokedAt.toISOString()}`);
-  if (row.expiresAt && row.expiresAt.getTime() <= now) return deny('UNAUTHENTICATED', 'TOKEN_EXPIRED', `the token "${row.name}" (${row.prefix}…) expired at ${row.expiresAt.toISOString()}`);
+  const status = tokenStatus(row, now);
+  if (status === 'REVOKED') return deny('UNAUTHENTICATED', 'TOKEN_REVOKED', `the token "${row.name}" (${row.prefix}…) was revoked at ${row.revokedAt!.toISOString()}`);
+  if (status === 'EXPIRED') return deny('UNAUTHENTICATED', 'TOKEN_EXPIRED', `the token "${row.name}" (${row.prefix}…) expired at ${row.expiresAt!.toISOString()}`);
   if (row.account.suspendedAt) {
     return deny('FORBIDDEN', 'ACCOUNT_SUSPENDED', `the account is suspended since ${row.account.suspendedAt.toISOString()}: ${row.account.suspendedReason ?? 'no reason given'}; contact the operator`);
   }
@@ -183,11 +183,6 @@ export async function checkToken(svc: Services, authorization: string | null | u
   }
   const { account, ...t } = row;
   return { principal: { account, tokenId: t.id, tokenName: t.name, readOnly: t.scope === 'READ_ONLY' }, denial: null };
-}
-
-/** Resolves `Authorization: Bearer <token>` (or the bare token) to its principal, or null (see checkToken for why). */
-export async function authenticate(svc: Services, authorization: string | null | undefined): Promise<Principal | null> {
-  return (await checkToken(svc, authorization)).principal;
 }
 
 /** True when the header carries the operator token (compared in constant time). */

@@ -8,7 +8,7 @@ import { checkObjectCounts, exceeded, lockScope, scopes } from './limits';
 import { canonicalJson } from '../core/pods';
 import { findUnstorableText, formatFieldPath, renderValue } from '../core/manifest';
 import { resourceName, validateDns1123Label, validateDns1123Subdomain } from '../core/names';
-import { checkAnnotations, checkLabels, ErrorBudget } from '../core/objectLimits';
+import { checkAnnotations, checkLabels, ErrorBudget, tooMany } from '../core/objectLimits';
 import { parseHpaSpec } from '../core/autoscaler/spec';
 import type { HpaSpec } from '../core/autoscaler/types';
 import { autoscalerMetricKeys, reportCandidateKeys } from '../core/autoscaler/metricKeys';
@@ -219,7 +219,7 @@ export async function reportPodMetrics(svc: Services, accountId: string, input: 
     const memory = quantity(p.memory, at('memory'), 'memory', budget, 'units');
     let containers = p.containers ?? [];
     if (containers.length > limits.containersPerPod) {
-      budget.add(at('containers'), 'LIMIT_EXCEEDED', () => `${formatFieldPath(at('containers'))}: Too many: ${containers.length}: must have at most ${limits.containersPerPod} containers (NODELESS_MAX_CONTAINERS_PER_POD)`);
+      budget.add(at('containers'), 'LIMIT_EXCEEDED', () => `${formatFieldPath(at('containers'))}: ${tooMany(containers.length, limits.containersPerPod, 'container')} (NODELESS_MAX_CONTAINERS_PER_POD)`);
       containers = [];
     }
     let reported = p.custom ?? [];

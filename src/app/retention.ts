@@ -14,7 +14,13 @@ import { expiredMessage, sinceExpired } from '../core/retention';
 export async function assertSinceKept(svc: Services, clusterId: string, since: number | null | undefined): Promise<void> {
   if (since === undefined || since === null) return;
   const state = await eventLogState(svc.db, clusterId);
-  if (state && sinceExpired(since, state.prunedThrough)) throw new AppError('EXPIRED', expiredMessage(since, state.prunedThrough, state.eventSeq));
+  if (state) assertKeptIn({ eventsPrunedThrough: state.prunedThrough, eventSeq: state.eventSeq }, since);
+}
+
+/** The same check on a cluster row already read (its pruned-through mark and last sequence). */
+export function assertKeptIn(cluster: { eventsPrunedThrough: number; eventSeq: number }, since: number | null | undefined): void {
+  if (since === undefined || since === null) return;
+  if (sinceExpired(since, cluster.eventsPrunedThrough)) throw new AppError('EXPIRED', expiredMessage(since, cluster.eventsPrunedThrough, cluster.eventSeq));
 }
 
 /**

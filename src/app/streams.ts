@@ -3,12 +3,12 @@ import type { Services } from './services';
 import { Channel } from './channel';
 import { requireCluster } from './clusters';
 import { AppError } from './errors';
-import { assertSinceKept } from './retention';
+import { assertKeptIn } from './retention';
 import { acquireClusterFeed } from './feeds/registry';
 import type { FeedSubscriber } from './feeds/clusterFeed';
 
 export { eventRecord } from './feeds/eventRecord';
-export { STREAM_CATCHUP_MS, STREAM_HIGH_WATER, STREAM_LIVE_MAX, FEED_TAIL } from './feeds/clusterFeed';
+export { STREAM_CATCHUP_MS, STREAM_HIGH_WATER, FEED_TAIL } from './feeds/clusterFeed';
 
 /** What a stream's consumer sees: the events, and how many wait for it (tests, backpressure). */
 export type EventStream = Channel<EventRecord>;
@@ -35,7 +35,7 @@ export async function clusterEventStream(
   if (since !== null && (since < 0 || since > cluster.eventSeq)) {
     throw new AppError('BAD_USER_INPUT', `since must be between 0 and the cluster's lastEventSequence (${cluster.eventSeq}); got ${since}`);
   }
-  await assertSinceKept(svc, clusterId, since);
+  assertKeptIn(cluster, since); // the row just read: pruning after it is caught by the replay's reads
   const { feed, release } = await acquireClusterFeed(svc, clusterId);
   const out = new Channel<EventRecord>();
   const start = since ?? cluster.eventSeq;

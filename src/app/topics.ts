@@ -49,3 +49,6 @@ export const keys = {
   /** Invoice finalization (all accounts). */
   invoices: () => 'invoices:all',
 };
+
+/** Kinds of work key whose id is a cluster id (the others name a workload or an autoscaler). */
+export const CLUSTER_KEY_KINDS: ReadonlySet<string> = new Set(['cluster', 'pods', 'metrics', 'meter', 'retention']);

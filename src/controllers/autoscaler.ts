@@ -11,11 +11,6 @@ import { metricTarget, quantityMilli } from '../core/autoscaler/spec';
 import type { AutoscalerMemory, HpaSpec, HpaStatus } from '../core/autoscaler/types';
 import { resourceName } from '../core/names';
 
-
-/** Thrown when the autoscaler or its target changed while a decision was being written (the key is retried). */
-/** Lost an optimistic-concurrency race: the worker runs the key again at once (no backoff). */
-class Conflict extends ConflictError {}
-
 /** The scale was refused (the pods-per-cluster limit): the decision is rolled back and recorded as FailedRescale. */
 class RescaleRefused extends Error {}
 
@@ -113,7 +108,7 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
       where: { id: hpa.id, resourceVersion: hpa.resourceVersion },
       data: { status: status as unknown as Prisma.InputJsonValue, memory: memory as unknown as Prisma.InputJsonValue, observedGeneration: hpa.generation, resourceVersion: { increment: 1 }, updatedAt: at },
     });
-    if (count === 0) throw new Conflict('the autoscaler changed meanwhile');
+    if (count === 0) throw new ConflictError('the autoscaler changed meanwhile');
   };
 
   let written: { records: EventRecord[]; decided: boolean };
@@ -133,7 +128,7 @@ export async function reconcileAutoscalerKey(svc: Services, id: string): Promise
       // autoscaler's own row, and the event sequence last (appendEvents).
       if (r && workload) {
         const scaled = await writeReplicas(svc, tx, workload, r.to, ['spec', 'maxReplicas']);
-        if (scaled === null) throw new Conflict('the target changed while scaling');
+        if (scaled === null) throw new ConflictError('the target changed while scaling');
         if ('error' in scaled) throw new RescaleRefused(scaled.error.message);
       }
       await writeAutoscaler(tx, out.status, out.memory);

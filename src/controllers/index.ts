@@ -1,6 +1,6 @@
 import type { Services } from '../app/services';
 import { UnknownKeyError } from '../app/errors';
-import { publishEvents } from '../app/topics';
+import { CLUSTER_KEY_KINDS, publishEvents } from '../app/topics';
 import { appendEvents, type EventInput } from '../adapters/prisma/objects';
 import { reconcileCluster } from './cluster';
 import { reconcilePods } from './pods';
@@ -42,7 +42,7 @@ export function parseWorkKey(key: string): ParsedKey {
     return { kind, id };
   }
   if (!Object.hasOwn(BY_ID, kind)) throw new UnknownKeyError(key, `no controller for "${kind}"`);
-  if (!UUID.test(id)) throw new UnknownKeyError(key, `"${id}" is not a ${kind === 'pods' || kind === 'metrics' || kind === 'meter' || kind === 'retention' ? 'cluster' : kind} id`);
+  if (!UUID.test(id)) throw new UnknownKeyError(key, `"${id}" is not a ${CLUSTER_KEY_KINDS.has(kind) ? 'cluster' : kind} id`);
   return { kind, id };
 }
 

@@ -2,7 +2,7 @@ import type { Pod, Prisma } from '../generated/prisma/client';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { appendEvents, deletePods, POD_LIGHT, writePods, type EventInput } from '../adapters/prisma/objects';
-import { deleted, scheduled, unschedulable, type Transition } from '../core/lifecycle';
+import { deleted, earliest, scheduled, unschedulable, type Transition } from '../core/lifecycle';
 import { assume, backoffMs, forget, nominate, nominatePlaced, scheduleOne, Snapshot, type HostInfo, type PlacedPod, type PlacementOption } from '../core/scheduler';
 import { requiredAntiAffinityOf, schedulingPodOf } from '../core/podScheduling';
 import { hostInfo, lockHosts, regionHosts } from '../adapters/prisma/hosts';
@@ -115,7 +115,7 @@ export async function reconcilePods(svc: Services, clusterId: string): Promise<v
 }
 
 const later = (pass: Pass, t: number | null) => {
-  if (t !== null && (pass.wakeAt === null || t < pass.wakeAt)) pass.wakeAt = t;
+  pass.wakeAt = earliest(pass.wakeAt, t);
 };
 
 /**
@@ -152,7 +152,6 @@ async function stopAndDelete(pass: Pass): Promise<void> {
   }
 }
 
-const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 
 /** Stops the sandboxes of these pods and deletes those whose sandbox is gone; returns the earliest change of the others. */
 async function stopAndDeleteChunk(pass: Pass, dying: Pod[]): Promise<number | null> {

@@ -10,7 +10,7 @@ import { ConflictError } from '../app/errors';
 import type { Services } from '../app/services';
 import { keys, publishEvents } from '../app/topics';
 import { appendEvents, insertRows, POD_COLUMNS, POD_LIGHT, type EventInput } from '../adapters/prisma/objects';
-import { initialPodState } from '../core/lifecycle';
+import { earliest, initialPodState } from '../core/lifecycle';
 import { admitPod, loadNamespacePolicy } from '../app/admission';
 import { exceeded, podRoom } from '../app/limits';
 import { canonicalJson, generatedName, nameSuffix } from '../core/pods';
@@ -114,7 +114,6 @@ async function loadPods(pass: Pass): Promise<OwnedPod[]> {
   return pass.tx.pod.findMany({ where: { workloadId: pass.w.id }, select: OWNED_POD });
 }
 
-const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 
 function requeue(pass: Pass, ms: number | null): void {
   pass.requeueAfterMs = earliest(pass.requeueAfterMs, ms);

@@ -119,3 +119,6 @@ export function unschedulable<P extends PodState & { schedulingAttempts: number;
 export function deleted<P extends PodState>(pod: P): Transition<P> {
   return { pod, type: 'DELETED', reason: 'Deleted', message: `Deleted pod ${pod.namespace}/${pod.name}` };
 }
+
+/** The earlier of two optional instants (ms); null when neither is set. */
+export const earliest = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));

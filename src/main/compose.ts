@@ -23,7 +23,7 @@ import type { Logger } from '../ports/log';
 import { MemoryRateLimiter } from '../adapters/memory/ratelimiter';
 import { RedisRateLimiter } from '../adapters/redis/ratelimiter';
 import { ReservingRateLimiter } from '../adapters/reservingRateLimiter';
-import { createLogger, type LogLevel } from '../adapters/log';
+import { createLogger } from '../adapters/log';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../adapters/metrics';
 
 export interface Runtime {
@@ -57,7 +57,7 @@ export interface Overrides {
 export async function buildRuntime(config: Config, overrides: Overrides = {}): Promise<Runtime> {
   const clock = overrides.clock ?? systemClock;
   const store = overrides.store ?? (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir }));
-  const log = overrides.log ?? createLogger({ level: config.logLevel as LogLevel, name: 'nodeless' });
+  const log = overrides.log ?? createLogger({ level: config.logLevel, name: 'nodeless' });
   const redisError = (what: string) => (err: unknown) => log.error({ err: err instanceof Error ? err : new Error(String(err)) }, `redis (${what})`);
   const bus: Bus = overrides.bus ?? (config.redisUrl ? await RedisBus.connect(config.redisUrl, { prefix: `nodeless:${config.queueName}:`, onError: redisError('bus') }) : new MemoryBus());
   const queue = overrides.queue ?? (config.redisUrl ? await RedisWorkQueue.connect(config.redisUrl, { name: config.queueName, clock, onError: redisError('work queue') }) : new MemoryWorkQueue(clock));

@@ -232,7 +232,7 @@ export function startRunner(queue: WorkQueue, reconcile: Reconcile, opts: Runner
         if (kind !== 'conflict') conflicts.delete(lease.key);
         if (conflicts.size > 10_000) conflicts.clear(); // keys another runner finished: forget
         report(lease.key, error, { kind, expected: c.expected, failures: lease.failures, tenant: lease.tenant });
-        observe(kind === 'conflict' || kind === 'permanent' ? kind : 'transient');
+        observe(kind);
         if (kind === 'conflict') {
           await queue.add(lease.key, lease.tenant); // while in flight: due again at once after done
           await queue.done(lease);

@@ -4,6 +4,7 @@
  * `add`; for the others (most use cases and controllers add bare keys) `TenantQueue` looks it up.
  */
 import type { PrismaClient } from '../generated/prisma/client';
+import { CLUSTER_KEY_KINDS } from '../app/topics';
 import { tenantOf, type ClaimOptions, type Lease, type WorkQueue } from '../ports/workqueue';
 
 export interface TenantResolver {
@@ -14,8 +15,6 @@ export interface TenantResolver {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Key kinds whose id is a cluster id. */
-const CLUSTER_KEYS = new Set(['cluster', 'pods', 'metrics', 'meter']);
 
 /**
  * Tenants from the store: a cluster's account, a workload's or an autoscaler's cluster and account.
@@ -58,7 +57,7 @@ export function storeTenants(db: PrismaClient, opts: { cacheSize?: number } = {}
   const cached = (key: string): string | undefined => {
     const k = parse(key);
     if (!k) return '';
-    if (CLUSTER_KEYS.has(k.kind)) {
+    if (CLUSTER_KEY_KINDS.has(k.kind)) {
       const account = cache.get(`c:${k.id}`);
       return account === undefined ? undefined : tenantOf(account, k.id);
     }
@@ -70,7 +69,7 @@ export function storeTenants(db: PrismaClient, opts: { cacheSize?: number } = {}
     const k = parse(key);
     if (!k) return '';
     const { kind, id } = k;
-    if (CLUSTER_KEYS.has(kind)) {
+    if (CLUSTER_KEY_KINDS.has(kind)) {
       const account = await accountOf(id);
       return account ? tenantOf(account, id) : '';
     }

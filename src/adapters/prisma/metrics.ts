@@ -62,16 +62,6 @@ export interface WorkloadPoint {
   memoryBytes: bigint;
 }
 
-/** A workload's usage over time: per sampling instant, the sum over its pods' samples. */
-export async function workloadSeries(db: Tx, workloadIds: string[], since: Date): Promise<WorkloadPoint[]> {
-  if (workloadIds.length === 0) return [];
-  const rows = await db.$queryRaw<{ at: Date; pods: bigint; cpu: bigint; memory: bigint }[]>`
-    SELECT "at", count(*) AS pods, sum("cpuMilli")::bigint AS cpu, sum("memoryBytes")::bigint AS memory
-    FROM "PodMetric" WHERE "workloadId" = ANY(${workloadIds}::uuid[]) AND "at" >= ${since}
-    GROUP BY "at" ORDER BY "at"`;
-  return rows.map((r) => ({ at: r.at, pods: Number(r.pods), cpuMilli: BigInt(r.cpu), memoryBytes: BigInt(r.memory) }));
-}
-
 export interface CustomSampleRow {
   id: string;
   clusterId: string;

@@ -192,15 +192,15 @@ export function podSnapshot(p: Pod): PodSnapshot {
  */
 export async function appendEvents(tx: Tx, clusterId: string, inputs: EventInput[], now: Date, uuid: () => string): Promise<EventRecord[]> {
   if (inputs.length === 0) return [];
-  const records: EventRecord[] = inputs.map((e) => {
-    const base = { id: uuid(), clusterId, sequence: 0, type: e.type, eventType: e.eventType ?? 'Normal', reason: e.reason, message: e.message, createdAt: now.toISOString() };
+  // `sequence` is first the offset within this batch (0, 1, 2 …), as the statement takes it
+  const records: EventRecord[] = inputs.map((e, i) => {
+    const base = { id: uuid(), clusterId, sequence: i, type: e.type, eventType: e.eventType ?? 'Normal', reason: e.reason, message: e.message, createdAt: now.toISOString() };
     if ('pod' in e) return { ...base, involvedKind: 'Pod', involvedName: e.pod.name, involvedUid: e.pod.uid, namespace: e.pod.namespace, object: podSnapshot(e.pod), ...(e.at !== undefined ? { eventTime: new Date(e.at).toISOString() } : {}) };
     if ('autoscaler' in e) return { ...base, involvedKind: 'HorizontalPodAutoscaler', involvedName: e.autoscaler.name, involvedUid: e.autoscaler.uid, namespace: e.autoscaler.namespace, object: e.snapshot };
     const w = e.workload;
     return { ...base, involvedKind: w.kind, involvedName: w.name, involvedUid: w.uid, namespace: w.namespace, object: workloadSnapshot(w) };
   });
-  // `sequence` in the payload is the offset within this batch (0, 1, 2 …)
-  const payload = JSON.stringify(records.map((r, i) => ({ ...r, sequence: i })));
+  const payload = JSON.stringify(records);
   const rows = await tx.$queryRawUnsafe<{ first: number }[]>(APPEND_EVENTS, clusterId, records.length, payload);
   if (rows.length === 0) throw new Error(`cluster ${clusterId} vanished`);
   const first = Number(rows[0].first);

@@ -166,13 +166,13 @@ export class ClusterFeed {
     this.kick();
   }
 
-  private armTick(): void {
+  private armTick(ms = STREAM_CATCHUP_MS): void {
     if (this.closedFlag) return;
     this.cancelTick();
     this.cancelTick = this.svc.clock.setTimeout(() => {
       this.catchUpDue = true;
       this.kick();
-    }, STREAM_CATCHUP_MS);
+    }, ms);
   }
 
   /** Runs the one pump of the feed if it is not running (everything the feed receives goes through it, in order). */
@@ -207,11 +207,7 @@ export class ClusterFeed {
             // a later sequence's commit implies the earlier ones: not there (yet), the next
             // catch-up takes what the store has; never fail every subscriber over it
             this.svc.log.warn({ clusterId: this.clusterId, missing: this.head + 1, seen: e.sequence }, 'event feed: a gap the store does not fill yet');
-            this.cancelTick();
-            this.cancelTick = this.svc.clock.setTimeout(() => {
-              this.catchUpDue = true;
-              this.kick();
-            }, GAP_RETRY_MS);
+            this.armTick(GAP_RETRY_MS);
             return;
           }
           for (const m of missing) this.append(m);

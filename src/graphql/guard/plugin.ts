@@ -105,7 +105,6 @@ function rootFields(op: OperationDefinitionNode | undefined): string[] {
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export interface Guard extends Plugin<Record<string, unknown>> {
-  guardOf(request: Request): RequestGuard | undefined;
   /** Counts a refused authentication from `ip`; false once its budget is spent (answer RATE_LIMITED). */
   authFailed(ip: string): Promise<boolean>;
   /** The RATE_LIMITED error of an address whose failed authentications are spent. */
@@ -195,7 +194,6 @@ export function useGuard(deps: GuardDeps): Guard {
   }
 
   return {
-    guardOf: (request: Request) => guards.get(request),
     async authFailed(ip: string) {
       const d = await limiter.take(`auth:${ip}`, 1, policies.auth);
       if (!d.allowed) metrics.rateLimited.inc({ bucket: 'auth' });

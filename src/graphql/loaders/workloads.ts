@@ -78,11 +78,12 @@ export function workloadLoaders(db: Services['db'], accountId: string, now: numb
      */
     workloadSeries: new Loader<{ id: string; seconds: number }, WorkloadPoint[]>(
       async (keys) => {
-        const bySince = new Map<number, string[]>();
-        for (const k of keys) bySince.set(now - k.seconds * 1000, [...(bySince.get(now - k.seconds * 1000) ?? []), k.id]);
+        const bySeconds = new Map<number, string[]>();
+        for (const k of keys) (bySeconds.get(k.seconds) ?? bySeconds.set(k.seconds, []).get(k.seconds)!).push(k.id);
         const out = new Map<string, WorkloadPoint[]>();
         await Promise.all(
-          [...bySince].map(async ([sinceMs, ids]) => {
+          [...bySeconds].map(async ([seconds, ids]) => {
+            const sinceMs = now - seconds * 1000;
             const rows = await db.$queryRaw<{ root: string; at: Date; pods: bigint; cpu: bigint; memory: bigint }[]>`
               SELECT s."root", s."at", count(*) AS "pods", sum(s."cpuMilli")::bigint AS "cpu", sum(s."memoryBytes")::bigint AS "memory"
               FROM (
@@ -97,8 +98,8 @@ export function workloadLoaders(db: Services['db'], accountId: string, now: numb
               GROUP BY s."root", s."at" ORDER BY s."root", s."at"`;
             for (const r of rows) {
               const point = { at: r.at, pods: Number(r.pods), cpuMilli: BigInt(r.cpu), memoryBytes: BigInt(r.memory) };
-              const key = `${r.root}@${(now - sinceMs) / 1000}`;
-              out.set(key, [...(out.get(key) ?? []), point]);
+              const key = `${r.root}@${seconds}`;
+              (out.get(key) ?? out.set(key, []).get(key)!).push(point);
             }
           }),
         );
