@@ -45,7 +45,8 @@ export function level(state: BucketState | null, policy: BucketPolicy, now: numb
   return Math.min(cap, state.milli + Math.floor(elapsed * policy.refillPerSecond));
 }
 
-function msUntil(missingMilli: number, policy: BucketPolicy): number {
+/** Ms until the bucket refills `missingMilli` milli-points (Infinity when it never refills). */
+export function msUntil(missingMilli: number, policy: BucketPolicy): number {
   if (missingMilli <= 0) return 0;
   if (policy.refillPerSecond <= 0) return Infinity;
   return Math.ceil(missingMilli / policy.refillPerSecond);

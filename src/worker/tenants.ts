@@ -109,16 +109,17 @@ export class TenantQueue implements WorkQueue {
   // A known tenant (given, or cached) is passed on in the same tick, so an add is as immediate as
   // the inner queue's (a fire-and-forget add is queued before the caller's next step).
   add(key: string, tenant?: string): Promise<void> {
-    const t = tenant ?? this.tenants.cached(key);
-    return t !== undefined ? this.inner.add(key, t) : this.lookup(key).then((found) => this.inner.add(key, found));
+    return this.route(key, tenant, (t) => this.inner.add(key, t));
   }
   addUrgent(key: string, tenant?: string): Promise<void> {
-    const t = tenant ?? this.tenants.cached(key);
-    return t !== undefined ? this.inner.addUrgent(key, t) : this.lookup(key).then((found) => this.inner.addUrgent(key, found));
+    return this.route(key, tenant, (t) => this.inner.addUrgent(key, t));
   }
   addAfter(key: string, delayMs: number, tenant?: string): Promise<void> {
+    return this.route(key, tenant, (t) => this.inner.addAfter(key, delayMs, t));
+  }
+  private route(key: string, tenant: string | undefined, send: (tenant: string) => Promise<void>): Promise<void> {
     const t = tenant ?? this.tenants.cached(key);
-    return t !== undefined ? this.inner.addAfter(key, delayMs, t) : this.lookup(key).then((found) => this.inner.addAfter(key, delayMs, found));
+    return t !== undefined ? send(t) : this.lookup(key).then(send);
   }
   claim(opts?: ClaimOptions): Promise<Lease | null> {
     return this.inner.claim(opts);

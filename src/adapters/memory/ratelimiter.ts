@@ -1,4 +1,4 @@
-import { level, refund, take, ttlMs, type BucketState } from '../../core/ratelimit';
+import { refund, take, ttlMs, type BucketState } from '../../core/ratelimit';
 import type { Clock } from '../../ports/clock';
 import type { BucketPolicy, RateDecision, RateLimiter } from '../../ports/ratelimiter';
 
@@ -25,8 +25,8 @@ export class MemoryRateLimiter implements RateLimiter {
     const now = this.clock.now();
     const state = refund(this.buckets.get(key)?.state ?? null, policy, points, now);
     this.store(key, state, policy, now);
-    const r = take(state, policy, 0, now);
-    return { allowed: true, limit: policy.capacity, remaining: Math.floor(level(state, policy, now) / 1000), retryAfterMs: 0, resetMs: r.resetMs };
+    // the state was just written at `now`: its level is its milli-points
+    return { allowed: true, limit: policy.capacity, remaining: Math.floor(state.milli / 1000), retryAfterMs: 0, resetMs: ttlMs(state, policy) };
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import { systemClock } from '../clock';
+import { msUntil } from '../../core/ratelimit';
 import type { Clock } from '../../ports/clock';
 import type { BucketPolicy, RateDecision, RateLimiter } from '../../ports/ratelimiter';
 
@@ -85,13 +86,12 @@ export class RedisRateLimiter implements RateLimiter {
       reply = await this.client.evalSha(this.sha, { keys, arguments: args });
     }
     const [ok, milli] = (reply as [number, number]).map(Number);
-    const msUntil = (missing: number) => (missing <= 0 ? 0 : rate <= 0 ? Infinity : Math.ceil(missing / rate));
     return {
       allowed: ok === 1,
       limit: policy.capacity,
       remaining: Math.floor(milli / 1000),
-      retryAfterMs: ok === 1 ? 0 : wantMilli > cap ? Infinity : msUntil(wantMilli - milli),
-      resetMs: msUntil(cap - milli),
+      retryAfterMs: ok === 1 ? 0 : wantMilli > cap ? Infinity : msUntil(wantMilli - milli, policy),
+      resetMs: msUntil(cap - milli, policy),
     };
   }
 }
