@@ -19,11 +19,8 @@ export interface Context {
   principal: Principal | null;
   /** The request carries the operator token (fleet and spot capacity operations). */
   operator: boolean;
-  /**
-   * Why the presented token was refused (`authorize().denial`); optional: without it the access
-   * plugin (graphql/auth useAccessControl) looks the token up again to say why.
-   */
-  denial?: Denial | null;
+  /** Why the presented token was refused (`authorize().denial`; null: no token, or a usable one). */
+  denial: Denial | null;
 }
 
 export const builder = new SchemaBuilder<{

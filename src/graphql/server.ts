@@ -70,7 +70,7 @@ export async function startApiServer(svc: Services, opts: ApiServerOptions): Pro
           if (bad) setResult({ errors: [bad] });
         },
       },
-      useAccessControl(svc),
+      useAccessControl(),
       ...(opts.guardEnabled === false ? [] : [guard]),
       // subscription events executed once per distinct selection (after the guard's checks)
       useSharedSubscriptionResults(),
