@@ -340,6 +340,9 @@ describe('subscription results over graphql-ws', () => {
     // 10 events × 2 distinct selections executed; the 2 other subscribers of Q reused them
     expect(sharedExecutionStats.executed - before.executed).toBe(20);
     expect(sharedExecutionStats.reused - before.reused).toBe(20);
+    // every one of the 40 deliveries went to its socket as ready-made JSON, past the per-result pipeline
+    expect(sharedExecutionStats.direct - before.direct).toBe(40);
+    expect(socks[0].of('q')[0]).toEqual({ id: 'q', type: 'next', payload: { data: { podEvents: { sequence: expect.any(Number), reason: expect.any(String) } } } });
   });
 
   it('ends a subscription that fell more than NODELESS_STREAM_MAX_LAG behind with a SLOW_CONSUMER error naming the sequence to resume from; the socket stays open', async () => {

@@ -73,6 +73,15 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     for (const fn of this.cleanups.splice(0)) await fn();
   }
 
+  /** The next waiting item, synchronously, or undefined when none waits (a consumer draining a burst without a promise per item). */
+  takeNow(): T | undefined {
+    if (!this.items.length) return undefined;
+    const value = this.items.shift()!;
+    this.taken = value;
+    if (this.drainWaiters.length) this.wakeDrainWaiters();
+    return value;
+  }
+
   next(): Promise<IteratorResult<T>> {
     if (this.items.length) {
       const value = this.items.shift()!;

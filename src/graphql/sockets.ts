@@ -18,6 +18,7 @@ import { maskError } from './errors';
 import type { GuardSettings } from './guard/settings';
 import { preParseRefusal, refusal } from './guard/plugin';
 import { unstorableInput } from './input';
+import { RESULT_SINK, type ResultSink } from './fanout';
 
 /** Close codes (graphql-ws' own for auth; 1013 "try again later" makes clients reconnect). */
 export const CLOSE = {
@@ -133,6 +134,25 @@ export function startSocketServer(opts: {
     return () => cancel();
   };
 
+  /**
+   * Where shared subscription results go as ready-made JSON (graphql/fanout.ts): the same frame
+   * graphql-ws would send, the same slow-consumer check as its onNext, and the same flow
+   * control (past SEND_AHEAD_BYTES unsent, the stream waits for the kernel).
+   */
+  const resultSink = (extra: Extra, id: string): ResultSink => {
+    const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    return {
+      send(payloadJson) {
+        const socket = extra.socket;
+        if (socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > settings.socketBufferBytes) return cutSlow(socket, extra.accountId ?? null, 'buffer');
+        const frame = head + payloadJson + '}';
+        if (socket.bufferedAmount < SEND_AHEAD_BYTES) return socket.send(frame);
+        return new Promise<void>((resolve) => socket.send(frame, () => resolve()));
+      },
+    };
+  };
+
   const wss = new WebSocketServer({ server: opts.server, path: opts.path, maxPayload: settings.maxRequestBytes });
   // before graphql-ws's own listener: its sends go through batchedSend
   wss.on('connection', (socket) => batchSends(socket));
@@ -199,7 +219,7 @@ export function startSocketServer(opts: {
             operationName: payload.operationName,
             document: parse(payload.query),
             variableValues: payload.variables,
-            contextValue: { ...(await contextFactory()), svc, account: auth.account, principal: auth.principal, operator: auth.operator, denial: auth.denial, connectionParams: ctx.connectionParams },
+            contextValue: { ...(await contextFactory()), svc, account: auth.account, principal: auth.principal, operator: auth.operator, denial: auth.denial, connectionParams: ctx.connectionParams, [RESULT_SINK]: resultSink(ctx.extra, id) },
             rootValue: { execute, subscribe },
           };
           const errors = validate(args.schema, args.document);
