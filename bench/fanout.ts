@@ -32,6 +32,7 @@
  *   DATABASE_URL, REDIS_URL   services mode when set
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 import { makeGql, nginxDeployment, signup } from '../test/support/stack';
@@ -243,6 +244,17 @@ class SseSubscriber extends Subscriber {
   }
 }
 
+/** All CPUs' busy and total jiffies since boot (Linux /proc/stat), or null elsewhere. */
+function machineCpu(): { busy: number; total: number } | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - f[3] - (f[4] ?? 0), total }; // minus idle and iowait
+  } catch {
+    return null;
+  }
+}
+
 const kb = (bytes: number) => round(bytes / 1024, 1);
 const mb = (bytes: number) => round(bytes / 1024 / 1024, 1);
 
@@ -279,6 +291,8 @@ async function main(): Promise<number> {
       for (const s of group) s.reset();
       const { eventSeq: seq0 } = await server.call('events', { clusterId, after: 0 });
       const s0 = await server.call<Stats>('stats');
+      const c0 = process.cpuUsage();
+      const m0 = machineCpu();
       const t0 = performance.now();
       await scale(P);
       await until(async () => ((await pods()).Running ?? 0) >= P, `${P} pods Running`);
@@ -297,6 +311,12 @@ async function main(): Promise<number> {
       }
       const s1 = await server.call<Stats>('stats');
       const cpuMs = (s1.cpu.user + s1.cpu.system - s0.cpu.user - s0.cpu.system) / 1000;
+      // the subscribers' own CPU (this process) and the whole machine's, over the phase: a
+      // client that is saturated delays arrivals by its own backlog
+      const c1 = process.cpuUsage(c0);
+      const clientCpuMs = (c1.user + c1.system) / 1000;
+      const m1 = machineCpu();
+      const machineBusy = m0 && m1 ? round((100 * (m1.busy - m0.busy)) / Math.max(1, m1.total - m0.total), 1) : null;
       const committed = group.flatMap((s) => s.latencies).sort((a, b) => a - b);
       const pairs = await server.call<number[]>('published', { after: seq0 });
       const publishedAt = new Map<number, number>();
@@ -329,12 +349,14 @@ async function main(): Promise<number> {
         cpu_ms: Math.round(cpuMs),
         cpu_ms_per_event: round(cpuMs / Math.max(1, events), 3),
         cpu_us_per_delivery: round((cpuMs * 1000) / Math.max(1, delivered), 1),
+        client_cpu_ms: Math.round(clientCpuMs),
+        machine_busy_percent: machineBusy,
         api_rss_mb: mb(s1.rss),
         executions: s1.executions.executed - s0.executions.executed,
         reused_executions: s1.executions.reused - s0.executions.reused,
         pods_seconds: round(podsSeconds, 2),
       };
-      log(`${label}: ${group.length} subscribers, ${events} events, ${missed} missed (${failures} failed, ${resumes} resumed with since, ${duplicates} duplicates); delivery (from publish, right after commit) p50 ${fig.p50_ms} ms, p99 ${fig.p99_ms} ms, max ${fig.max_ms} ms (from the event's occurredAt: p50 ${fig.from_write_p50_ms} ms, p99 ${fig.from_write_p99_ms} ms); ${fig.bytes_per_subscriber} bytes/subscriber; api CPU ${fig.cpu_ms} ms (${fig.cpu_ms_per_event} ms/event, ${fig.cpu_us_per_delivery} µs/delivery), ${fig.executions} executions (${fig.reused_executions} reused); RSS ${fig.api_rss_mb} MB; pods Running in ${fig.pods_seconds} s`);
+      log(`${label}: ${group.length} subscribers, ${events} events, ${missed} missed (${failures} failed, ${resumes} resumed with since, ${duplicates} duplicates); delivery (from publish, right after commit) p50 ${fig.p50_ms} ms, p99 ${fig.p99_ms} ms, max ${fig.max_ms} ms (from the event's occurredAt: p50 ${fig.from_write_p50_ms} ms, p99 ${fig.from_write_p99_ms} ms); ${fig.bytes_per_subscriber} bytes/subscriber; api CPU ${fig.cpu_ms} ms (${fig.cpu_ms_per_event} ms/event, ${fig.cpu_us_per_delivery} µs/delivery), ${fig.executions} executions (${fig.reused_executions} reused); RSS ${fig.api_rss_mb} MB; pods Running in ${fig.pods_seconds} s; subscribers' CPU ${fig.client_cpu_ms} ms; machine ${fig.machine_busy_percent ?? '?'} % busy`);
       if (failures) log(`  first failure: ${group.find((s) => s.failure)!.failure}`);
       await scale(0);
       await until(async () => Object.values(await pods()).reduce((a, b) => a + b, 0) === 0 || ((await pods()).Running ?? 0) === 0, 'the pods to stop');
@@ -414,6 +436,8 @@ async function main(): Promise<number> {
       heap_before_subscribers_mb: mb(idle0.heapUsed),
       cpu_ms_per_event: load.cpu_ms_per_event,
       cpu_us_per_delivery: load.cpu_us_per_delivery,
+      client_cpu_ms: load.client_cpu_ms,
+      machine_busy_percent: load.machine_busy_percent,
       executions: load.executions,
       reused_executions: load.reused_executions,
       baseline_p50_ms: baseline.p50_ms,

@@ -44,7 +44,9 @@ export function percentile(sorted: number[], p: number): number {
 
 /** Starts `src/main/worker.ts` (what `npm run worker` runs) and waits until it is running. */
 export async function startWorkerProcess(config: { workerConcurrency: number }, databaseUrl: string, redisUrl: string, queueName: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+  // BENCH_WORKER_CPU_PROF=dir: a CPU profile of each worker process, written into dir when it exits
+  const prof = process.env.BENCH_WORKER_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_WORKER_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', 'src/main/worker.ts'], {
     cwd: new URL('..', import.meta.url).pathname,
     env: { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, NODELESS_QUEUE_NAME: queueName, NODELESS_WORKER_CONCURRENCY: String(config.workerConcurrency), NODELESS_RESYNC_MS: '0', NODELESS_BOOT_MS: '0', NODELESS_PULL_MS: '0', NODELESS_STOP_MS: '0', NODELESS_CLUSTER_PROVISION_MS: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],

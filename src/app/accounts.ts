@@ -4,6 +4,7 @@ import type { Services } from './services';
 import type { UserError } from './errors';
 import { UNSTORABLE_TEXT } from '../core/manifest';
 import { accessSettings, activeTokenWhere, DEFAULT_TOKEN_NAME, hashToken, insertToken, publishAccess, TOKEN_PREFIX, tokenStatus, validateTokenName } from './apiTokens';
+import { keysetWhere } from './keyset';
 
 
 /** An account as the API shows it; `activeTokens` is filled in by listings (one query per page). */
@@ -105,7 +106,7 @@ export async function listAccounts(
   page: { after?: [string, string]; before?: [string, string]; limit: number; inverted: boolean },
 ): Promise<AccountView[]> {
   const now = new Date(svc.clock.now());
-  const keyset = (k: [string, string], op: 'gt' | 'lt'): Prisma.AccountWhereInput => ({ OR: [{ name: { [op]: k[0] } }, { name: k[0], id: { [op]: k[1] } }] });
+  const keyset = (k: [string, string], op: 'gt' | 'lt'): Prisma.AccountWhereInput => keysetWhere(['name', 'id'], k, op);
   const dir = page.inverted ? 'desc' : 'asc';
   const rows = await svc.db.account.findMany({
     where: {

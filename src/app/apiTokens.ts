@@ -5,6 +5,7 @@ import type { UserError } from './errors';
 import { lockScope } from './limits';
 import { topics, type AccountAccessMessage } from './topics';
 import { UNSTORABLE_TEXT } from '../core/manifest';
+import { keysetWhere } from './keyset';
 
 /** Every API token starts with this (operator tokens do not). */
 export const TOKEN_PREFIX = 'nl_';
@@ -215,7 +216,7 @@ export async function listApiTokens(
   page: { after?: [string, string]; before?: [string, string]; limit: number; inverted: boolean },
 ): Promise<ApiToken[]> {
   const now = new Date(svc.clock.now());
-  const keyset = (k: [string, string], op: 'gt' | 'lt'): Prisma.ApiTokenWhereInput => ({ OR: [{ createdAt: { [op]: new Date(k[0]) } }, { createdAt: new Date(k[0]), id: { [op]: k[1] } }] });
+  const keyset = (k: [string, string], op: 'gt' | 'lt'): Prisma.ApiTokenWhereInput => keysetWhere(['createdAt', 'id'], [new Date(k[0]), k[1]], op);
   const dir = page.inverted ? 'desc' : 'asc';
   return svc.db.apiToken.findMany({
     where: { accountId, AND: [filter.activeOnly ? activeTokenWhere(now) : {}, page.after ? keyset(page.after, 'gt') : {}, page.before ? keyset(page.before, 'lt') : {}] },

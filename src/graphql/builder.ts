@@ -120,21 +120,6 @@ export function cursorPage<T>(
   return resolveCursorConnection({ args, toCursor: toCursor as (v: unknown) => string, defaultSize: 100, maxSize: 1000 }, async (p) => fetch(p)) as Promise<Page<T>>;
 }
 
-/**
- * The Prisma filter for "rows after (or before) this key" in lexicographic order of `fields`:
- * (a > x) OR (a = x AND b > y) OR … — what a keyset cursor over a compound sort order needs.
- */
-export function keysetWhere(fields: readonly string[], values: readonly string[], op: 'gt' | 'lt'): { OR: Record<string, unknown>[] } {
-  return {
-    OR: fields.map((f, i) => {
-      const clause: Record<string, unknown> = {};
-      for (let j = 0; j < i; j++) clause[fields[j]] = values[j];
-      clause[f] = { [op]: values[i] };
-      return clause;
-    }),
-  };
-}
-
 /** A cursor holding `n` strings. */
 export const isStringTuple =
   (n: number) =>

@@ -12,6 +12,7 @@
  */
 import { createSourceEventStream, execute, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { performance } from 'node:perf_hooks';
 
 type Executed = ExecutionResult | Promise<ExecutionResult>;
 
@@ -120,6 +121,11 @@ export async function sharedSubscribe(args: ExecutionArgs & { signal?: AbortSign
           const result = shared.result ?? (await shared.pending);
           if (ended) return { value: undefined, done: true };
           if (!sink || result.errors?.length) return { value: result, done: false };
+          const turn = deliveryTurn();
+          if (turn) {
+            await turn;
+            if (ended) return { value: undefined, done: true };
+          }
           shared.json ??= JSON.stringify(result);
           sharedExecutionStats.direct++;
           const wait = sink.send(shared.json);
@@ -141,11 +147,45 @@ export async function sharedSubscribe(args: ExecutionArgs & { signal?: AbortSign
   return out;
 }
 
+/**
+ * Most milliseconds of subscription deliveries one turn of the event loop runs before the rest
+ * wait for the next turn. A burst for a thousand subscribers is seconds of work; done in one go
+ * it would hold the event loop (and the worker's and the api's other I/O in this process) for all
+ * of it, so viewers would slow down the cluster they watch. In slices, other I/O runs between two.
+ */
+export const DELIVERY_SLICE_MS = 20;
+
+let sliceStartedAt: number | null = null;
+let sliceWaiters: (() => void)[] = [];
+
+function endSlice(): void {
+  sliceStartedAt = null;
+  const go = sliceWaiters;
+  sliceWaiters = [];
+  for (const resume of go) resume();
+}
+
+/**
+ * Undefined while this turn's delivery slice has time left (go on at once), else a promise that
+ * resolves in a later turn, after the event loop has handled its pending I/O (setImmediate runs
+ * after the poll phase).
+ */
+export function deliveryTurn(now = performance.now()): Promise<void> | undefined {
+  if (sliceStartedAt === null) {
+    sliceStartedAt = now;
+    setImmediate(endSlice);
+    return undefined;
+  }
+  if (now - sliceStartedAt < DELIVERY_SLICE_MS) return undefined;
+  return new Promise<void>((resolve) => sliceWaiters.push(resolve));
+}
+
 function isPromise<T>(x: T | Promise<T>): x is Promise<T> {
   return !!x && typeof (x as Promise<T>).then === 'function';
 }
 
-function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
+/** An async iterable (a subscription's stream) rather than a single result. */
+export function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
   return !!x && typeof x === 'object' && Symbol.asyncIterator in x;
 }
 

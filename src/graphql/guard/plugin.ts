@@ -15,6 +15,7 @@ import type { Metrics } from '../../ports/metrics';
 import { actualCost, requestedCost, selectedOperations, shapeOf, type OperationType } from './cost';
 import { bucketPolicies, costModel, METRIC_REPORT_FIELDS, type GuardSettings } from './settings';
 import type { Context } from '../builder';
+import { isAsyncIterable } from '../fanout';
 
 export interface GuardDeps {
   svc: Services;
@@ -358,10 +359,6 @@ export function useGuard(deps: GuardDeps): Guard {
 
 function isResult(r: unknown): r is ExecutionResult {
   return !!r && typeof r === 'object' && !(Symbol.asyncIterator in r);
-}
-
-function isAsyncIterable(r: unknown): r is AsyncIterable<unknown> {
-  return !!r && typeof r === 'object' && Symbol.asyncIterator in r;
 }
 
 /** Costs can be astronomically large (nested fragments): shown as an integer or in e-notation. */

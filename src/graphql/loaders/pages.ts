@@ -1,6 +1,7 @@
 import { Prisma } from '../../generated/prisma/client';
 import type { Services } from '../../app/services';
 import { Loader } from './loader';
+import { keysetWhere } from '../../app/keyset';
 
 /**
  * One page of a Relay connection for many parents at once: `workloads { edges { node {
@@ -93,14 +94,7 @@ const prismaValue = (v: string | number, c: OrderColumn) => (c.cast === 'timesta
 
 /** `(a > x) OR (a = x AND b > y) …` as a Prisma filter. */
 function keysetFilter(cols: readonly OrderColumn[], values: readonly (string | number)[], op: 'gt' | 'lt'): Record<string, unknown> {
-  return {
-    OR: cols.map((c, i) => {
-      const clause: Record<string, unknown> = {};
-      for (let j = 0; j < i; j++) clause[cols[j].name] = prismaValue(values[j], cols[j]);
-      clause[c.name] = { [op]: prismaValue(values[i], c) };
-      return clause;
-    }),
-  };
+  return keysetWhere(cols.map((c) => c.name), values.map((v, i) => prismaValue(v, cols[i])), op);
 }
 
 /** One parent's page as a single Prisma query: what a page costs when it is the only one asked for. */
