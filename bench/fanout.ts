@@ -436,6 +436,8 @@ async function main(): Promise<number> {
       heap_before_subscribers_mb: mb(idle0.heapUsed),
       cpu_ms_per_event: load.cpu_ms_per_event,
       cpu_us_per_delivery: load.cpu_us_per_delivery,
+      pods_running_s: load.pods_seconds,
+      baseline_pods_running_s: baseline.pods_seconds,
       client_cpu_ms: load.client_cpu_ms,
       machine_busy_percent: load.machine_busy_percent,
       executions: load.executions,

@@ -12,7 +12,6 @@
  */
 import { createSourceEventStream, execute, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { performance } from 'node:perf_hooks';
 
 type Executed = ExecutionResult | Promise<ExecutionResult>;
 
@@ -121,11 +120,6 @@ export async function sharedSubscribe(args: ExecutionArgs & { signal?: AbortSign
           const result = shared.result ?? (await shared.pending);
           if (ended) return { value: undefined, done: true };
           if (!sink || result.errors?.length) return { value: result, done: false };
-          const turn = deliveryTurn();
-          if (turn) {
-            await turn;
-            if (ended) return { value: undefined, done: true };
-          }
           shared.json ??= JSON.stringify(result);
           sharedExecutionStats.direct++;
           const wait = sink.send(shared.json);
@@ -145,39 +139,6 @@ export async function sharedSubscribe(args: ExecutionArgs & { signal?: AbortSign
     [Symbol.asyncIterator]: () => out,
   };
   return out;
-}
-
-/**
- * Most milliseconds of subscription deliveries one turn of the event loop runs before the rest
- * wait for the next turn. A burst for a thousand subscribers is seconds of work; done in one go
- * it would hold the event loop (and the worker's and the api's other I/O in this process) for all
- * of it, so viewers would slow down the cluster they watch. In slices, other I/O runs between two.
- */
-export const DELIVERY_SLICE_MS = 20;
-
-let sliceStartedAt: number | null = null;
-let sliceWaiters: (() => void)[] = [];
-
-function endSlice(): void {
-  sliceStartedAt = null;
-  const go = sliceWaiters;
-  sliceWaiters = [];
-  for (const resume of go) resume();
-}
-
-/**
- * Undefined while this turn's delivery slice has time left (go on at once), else a promise that
- * resolves in a later turn, after the event loop has handled its pending I/O (setImmediate runs
- * after the poll phase).
- */
-export function deliveryTurn(now = performance.now()): Promise<void> | undefined {
-  if (sliceStartedAt === null) {
-    sliceStartedAt = now;
-    setImmediate(endSlice);
-    return undefined;
-  }
-  if (now - sliceStartedAt < DELIVERY_SLICE_MS) return undefined;
-  return new Promise<void>((resolve) => sliceWaiters.push(resolve));
 }
 
 function isPromise<T>(x: T | Promise<T>): x is Promise<T> {
