@@ -1,6 +1,8 @@
 /**
  * The api and the worker of `bench/fanout.ts`, in a child process of their own so that the
- * subscribers' CPU (in the bench process) is not counted as the api's. Talks to its parent over
+ * subscribers' CPU (in the bench process) is not counted as the api's. In services mode the worker
+ * runs in a further process of its own (`npm run worker`, as deployed; BENCH_WORKERS=0 keeps it in
+ * this one), so the api's CPU is the fan-out's alone. Talks to its parent over
  * the IPC channel: it sends `{ ready, url, wsUrl }`, then answers `{ id, cmd }` messages:
  *   stats   RSS, heap used (after a full GC when run with --expose-gc, unless `gc: false`) and CPU time (process.cpuUsage)
  *   events  pod events of a cluster after a sequence, and the newest sequence
@@ -14,7 +16,7 @@ import { startApp, type App } from '../src/main/app';
 import { feedStats } from '../src/app/feeds/registry';
 import { sharedExecutionStats } from '../src/graphql/fanout';
 import { dropSchema, testConfig } from '../test/support/stack';
-import { benchTarget, deleteRedisKeys } from './support';
+import { benchTarget, deleteRedisKeys, startWorkerProcess } from './support';
 
 const env = (name: string) => process.env[name] ?? '';
 
@@ -39,21 +41,30 @@ async function main() {
     NODELESS_MAX_SUBSCRIPTIONS_PER_ACCOUNT: big,
     NODELESS_RATE_POINTS_PER_MINUTE: '100000000',
   });
+  // services mode: the worker in a process of its own, as deployed (BENCH_WORKERS=0: in this one)
+  const separateWorker = usePg && useRedis && env('BENCH_WORKERS') !== '0';
+  const worker = separateWorker ? await startWorkerProcess({ workerConcurrency: Number(config.workerConcurrency) }, benchDbUrl, redisUrl, queueName) : null;
   const store: Store = await openStore(usePg ? { databaseUrl: benchDbUrl } : {});
-  const app: App = await startApp(config, { api: true, worker: true }, { store });
+  const app: App = await startApp(config, { api: true, worker: !separateWorker }, { store });
   const db = app.runtime.svc.db;
-  // when each event was published (right after its commit): the start of its delivery latency
+  // when this process received each event from the bus (right after its commit and publish):
+  // the start of its delivery latency
   const published = new Map<number, number>();
   const bus = app.runtime.svc.bus;
-  const publish = bus.publish.bind(bus);
-  bus.publish = (topic: string, message: unknown) => {
-    if (topic.endsWith('.events')) {
-      const t = Date.now();
-      for (const e of (message as { events: { sequence: number }[] }).events) published.set(e.sequence, t);
-    }
-    return publish(topic, message);
-  };
+  const subscribe = bus.subscribe.bind(bus);
+  bus.subscribe = (topic: string, handler: (message: unknown) => void) =>
+    subscribe(topic, (message: unknown) => {
+      if (topic.endsWith('.events')) {
+        const t = Date.now();
+        for (const e of (message as { events: { sequence: number }[] }).events) if (!published.has(e.sequence)) published.set(e.sequence, t);
+      }
+      handler(message);
+    });
   const stop = async () => {
+    if (worker) {
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('exit', r));
+    }
     await app.stop().catch((e) => console.error('[bench server] stop:', e));
     await store.close().catch(() => undefined);
     if (usePg) await dropSchema(base.connectionString, schema).catch((e) => console.error('[bench server] drop schema:', e));
