@@ -1,4 +1,4 @@
-import { TOO_MANY_ERRORS as TOO_MANY_ERRORS_CODE, tooManyErrors } from '../core/objectLimits';
+import { TOO_MANY_ERRORS as TOO_MANY_ERRORS_CODE, tooManyErrors } from '../core/validation/errors';
 
 /** A problem with the caller's input, reported in a mutation payload's `userErrors`. */
 export interface UserError {
@@ -34,7 +34,7 @@ export function isUniqueViolation(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && (err as { code: unknown }).code === 'P2002';
 }
 
-export { TOO_MANY_ERRORS } from '../core/objectLimits';
+export { TOO_MANY_ERRORS } from '../core/validation/errors';
 
 /**
  * One request returns at most `max` userErrors (limits.userErrors): past the cap, one final entry

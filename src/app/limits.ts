@@ -1,7 +1,8 @@
 import type { Prisma } from '../generated/prisma/client';
 import type { UserError } from './errors';
 import { LIMIT_VARIABLES, type Limits } from './services';
-import { formatFieldPath, jsonBytes } from '../core/objectLimits';
+import { jsonBytes } from '../core/objectLimits';
+import { formatFieldPath } from '../core/validation/errors';
 
 type Tx = Prisma.TransactionClient;
 

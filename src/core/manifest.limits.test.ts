@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest, validateManifestValues } from './manifest';
-import { DEFAULT_OBJECT_LIMITS, TOO_MANY_ERRORS } from './objectLimits';
+import { DEFAULT_OBJECT_LIMITS } from './objectLimits';
+import { TOO_MANY_ERRORS } from './validation/errors';
 
 /** A Deployment as JSON (valid YAML), with `pod` merged into its pod spec and `meta` into its metadata. */
 function deployment(pod: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): string {

@@ -23,12 +23,9 @@ import {
   checkObjectSize,
   checkPodSpecLimits,
   DEFAULT_OBJECT_LIMITS,
-  formatFieldPath,
-  renderValue,
-  tooMany,
-  tooManyErrors,
   type ObjectLimits,
 } from './objectLimits';
+import { formatFieldPath, renderValue, tooMany, tooManyErrors, type UserError } from './validation/errors';
 import { parseSimAnnotations } from './simulation';
 import { jobLabels } from './workloads/job';
 import { sizePod, type BilledSpec, type ContainerLike } from './sizing';
@@ -55,11 +52,7 @@ import { parsePriorityClass, type PreemptionPolicy } from './admission/priorityc
 import { parseHpaSpec } from './autoscaler/spec';
 import type { HpaSpec } from './autoscaler/types';
 
-export interface UserError {
-  field: string[];
-  message: string;
-  code: string;
-}
+export type { UserError } from './validation/errors';
 export interface ObjectMeta {
   name: string;
   namespace: string;

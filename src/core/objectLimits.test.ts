@@ -6,13 +6,11 @@ import {
   checkObjectSize,
   checkPodSpecLimits,
   DEFAULT_OBJECT_LIMITS,
-  ErrorBudget,
   jsonBytes,
-  TOO_MANY_ERRORS,
   utf8Length,
-  type FieldError,
   type ObjectLimits,
 } from './objectLimits';
+import { ErrorBudget, TOO_MANY_ERRORS, type FieldError } from './validation/errors';
 import { fitsQuantityLimit, parseQuantity } from './quantity';
 
 const LIMITS: ObjectLimits = { objectBytes: 1000, labelsPerObject: 3, containersPerPod: 2, envPerContainer: 2, portsPerContainer: 2, volumesPerPod: 2, volumeClaimTemplates: 2 };

@@ -2,12 +2,12 @@
  * What one object may hold, as Kubernetes enforces it (label keys and values, 256 KiB of
  * annotations, the size of one object in etcd) and the caps this service adds on what a pod
  * template may carry (containers, env vars, ports, volumes, volume claim templates, labels).
- * Also the shared pieces of every validator's messages: kubectl-style field paths and values,
- * and an error budget that stops building messages past the cap of one request.
+ * Messages are worded with the validation kit (core/validation).
  *
  * Pure: no I/O, no clock, no randomness.
  */
 import { validateLabelKey, validateLabelValue } from './names';
+import { renderValue, tooMany, type Emit } from './validation/errors';
 
 export interface ObjectLimits {
   /** Serialized (JSON, UTF-8) size of one object: Kubernetes' 1.5 MiB request limit (etcd). */
@@ -36,86 +36,6 @@ export const DEFAULT_OBJECT_LIMITS: Readonly<ObjectLimits> = Object.freeze({
 /** Kubernetes: the total size of an object's annotations (keys and values, bytes). */
 export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
-/** A field problem, with its path relative to what was checked and a kubectl-style detail. */
-export interface FieldError {
-  field: string[];
-  code: string;
-  message: string;
-}
-
-/** Receives one problem; the detail is built only if the receiver keeps it. */
-export type Emit = (field: string[], code: string, detail: () => string) => void;
-
-/** Renders a field path the way kubectl does: `spec.template.spec.containers[0].image`. */
-export function formatFieldPath(path: readonly string[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (/^\d+$/.test(seg)) out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${seg}]`;
-  }
-  return out;
-}
-
-/** A value as kubectl shows it in "Invalid value: ..." messages, shortened when long. */
-export function renderValue(v: unknown): string {
-  let s: string;
-  if (typeof v === 'string') s = JSON.stringify(v.length > 200 ? v.slice(0, 200) : v);
-  else if (v === undefined) s = 'undefined';
-  else if (typeof v === 'number' || typeof v === 'boolean' || v === null) s = String(v);
-  else {
-    try {
-      s = JSON.stringify(v) ?? String(v);
-    } catch {
-      s = String(v);
-    }
-  }
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
-
-/**
- * Collects field errors up to `max`; past it, only counts them (no path, no message is built),
- * so a request with 50,000 bad fields costs 50,000 checks, not 50,000 messages.
- */
-export class ErrorBudget {
-  readonly errors: FieldError[] = [];
-  /** Errors found past the cap. */
-  omitted = 0;
-
-  constructor(readonly max: number = Number.POSITIVE_INFINITY) {}
-
-  get full(): boolean {
-    return this.errors.length >= this.max;
-  }
-
-  /** Every error found, kept or not. */
-  get count(): number {
-    return this.errors.length + this.omitted;
-  }
-
-  add(field: string[] | (() => string[]), code: string, message: string | (() => string)): void {
-    if (this.full) {
-      this.omitted++;
-      return;
-    }
-    this.errors.push({ field: typeof field === 'function' ? field() : field, code, message: typeof message === 'function' ? message() : message });
-  }
-
-  /** The errors kept, then one TOO_MANY_ERRORS entry standing for the rest (if any). */
-  list(): FieldError[] {
-    return this.omitted > 0 ? [...this.errors, tooManyErrors(this.omitted)] : [...this.errors];
-  }
-
-  /** An Emit that prefixes paths with `base` and messages with the kubectl path from `shown` on. */
-  at(base: string[], shown: string[] = base): Emit {
-    return (field, code, detail) =>
-      this.add(() => [...base, ...field], code, () => {
-        const where = formatFieldPath([...shown, ...field]);
-        return where ? `${where}: ${detail()}` : detail();
-      });
-  }
-}
-
 /** UTF-8 length of a string, without allocating (Kubernetes sizes are bytes). */
 export function utf8Length(s: string): number {
   let n = 0;
@@ -135,13 +55,6 @@ export function utf8Length(s: string): number {
 export function jsonBytes(value: unknown): number {
   const s = JSON.stringify(value);
   return s === undefined ? 0 : utf8Length(s);
-}
-
-const plural = (n: number, one: string, many = `${one}s`) => (n === 1 ? one : many);
-
-/** "Too many: 120: must have at most 100 labels" (Kubernetes' field.TooMany, with what). */
-export function tooMany(n: number, max: number, what: string): string {
-  return `Too many: ${n}: must have at most ${max} ${plural(max, what)}`;
 }
 
 /**
@@ -258,12 +171,4 @@ export function checkPodSpecLimits(spec: unknown, limits: ObjectLimits, emit: Em
     });
   }
   return ok;
-}
-
-/** The code of the last entry of a capped error list, standing for the errors left out. */
-export const TOO_MANY_ERRORS = 'TOO_MANY_ERRORS';
-
-/** The entry standing for `omitted` errors left out of a list ("… and 412 more errors"). */
-export function tooManyErrors(omitted: number): FieldError & { omitted: number } {
-  return { field: [], code: TOO_MANY_ERRORS, message: `… and ${omitted} more ${omitted === 1 ? 'error' : 'errors'}`, omitted };
 }

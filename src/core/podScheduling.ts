@@ -19,8 +19,7 @@
  */
 import { validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from './names';
 import { SPOT_ANNOTATION, sizePod, type PodSpecLike } from './sizing';
-import { renderValue } from './manifest';
-import { formatFieldPath } from './objectLimits';
+import { formatFieldPath, renderValue, type FieldError } from './validation/errors';
 import {
   TAINT_EKLET,
   TAINT_GPU,
@@ -39,11 +38,8 @@ import {
   type WeightedPodAffinityTerm,
 } from './scheduler/types';
 
-export interface SchedulingError {
-  field: string[];
-  code: string;
-  message: string;
-}
+/** A scheduling-field problem (the validation kit's FieldError). */
+export type SchedulingError = FieldError;
 
 export interface PodSchedulingInput {
   uid: string;

@@ -49,6 +49,7 @@ import {
   type Quantity,
 } from './quantity';
 import type { CpuType, GpuModel, PlacementOption } from './scheduler/types';
+import { quoted, renderValue, type FieldError } from './validation/errors';
 
 export interface BilledSpec {
   cpuMilli: number;
@@ -65,11 +66,8 @@ export interface PodSpecLike {
   containers?: ContainerLike[];
   initContainers?: ContainerLike[];
 }
-export interface SizingError {
-  field: string[];
-  message: string;
-  code: string;
-}
+/** A sizing problem (the validation kit's FieldError). */
+export type SizingError = FieldError;
 export type SizingResult =
   | {
       ok: true;
@@ -626,18 +624,6 @@ function readResourceList(raw: unknown, field: string[], errors: SizingError[]):
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-/** A value as kubectl shows it in "Invalid value: ..." messages. */
-function renderValue(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
 function describeCores(cpuMilli: number | bigint): string {
   const m = BigInt(cpuMilli);
   if (m % 1000n === 0n) return String(m / 1000n);
@@ -674,8 +660,4 @@ function describeSpec(s: BilledSpec): string {
 function describeGpuSpec(s: GpuSpec): string {
   const gpu = isSliceType(s.gpuType) ? s.gpuType : `${s.cards} × ${s.gpuType}`;
   return `${gpu} with ${describeSpec(s)}`;
-}
-
-function quoted(values: readonly string[]): string {
-  return values.map((v) => JSON.stringify(v)).join(', ');
 }

@@ -9,7 +9,8 @@
  *
  * Pure: no I/O, no clock, no randomness.
  */
-import { formatFieldPath, JOB_GENERATED_LABELS, renderValue, type UserError } from './manifest';
+import { JOB_GENERATED_LABELS } from './manifest';
+import { formatFieldPath, renderValue, type UserError } from './validation/errors';
 
 type Spec = Record<string, unknown>;
 

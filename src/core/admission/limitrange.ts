@@ -15,7 +15,7 @@
  *
  * Pure: no I/O, no clock, no randomness.
  */
-import { renderValue, type UserError } from '../manifest';
+import { renderValue, type UserError } from '../validation/errors';
 import { addQuantity, compareQuantity, fitsQuantityLimit, isNegative, QUANTITY_TOO_LARGE, toMilliCeil, type Quantity } from '../quantity';
 import type { ContainerLike, PodSpecLike, ResourceList } from '../sizing';
 import { formatQuantity, parseFormattedQuantity, type FormattedQuantity } from './quota';

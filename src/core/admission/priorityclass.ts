@@ -12,7 +12,7 @@
  *
  * Pure: no I/O, no clock, no randomness.
  */
-import { renderValue, type UserError } from '../manifest';
+import { renderValue, type UserError } from '../validation/errors';
 
 export type PreemptionPolicy = 'PreemptLowerPriority' | 'Never';
 export const PREEMPTION_POLICIES: readonly PreemptionPolicy[] = Object.freeze(['PreemptLowerPriority', 'Never'] as PreemptionPolicy[]);

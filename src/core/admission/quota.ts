@@ -14,7 +14,7 @@
  *
  * Pure: no I/O, no clock, no randomness.
  */
-import { renderValue, type UserError } from '../manifest';
+import { renderValue, type UserError } from '../validation/errors';
 import {
   fromInteger,
   fitsQuantityLimit,

@@ -24,7 +24,7 @@
  * Pure: no I/O, no clock, no randomness.
  */
 import { canonicalQuantity } from '../admission/quota';
-import { renderValue, type UserError } from '../manifest';
+import { renderValue, type UserError } from '../validation/errors';
 import { validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from '../names';
 import { fitsQuantityLimit, isNegative, isZero, parseQuantity, parseQuantityValue, QUANTITY_TOO_LARGE, toMilliCeil } from '../quantity';
 import type {

@@ -20,7 +20,7 @@ export function firstFit(snap: Snapshot, pod: SchedulingPod): ScheduleResult {
       if (found > 0) return scheduled(snap, snap.scratchFeasible[0], option, processed, 1);
       failed.push({ os, statuses: statuses.slice(0, snap.n) });
     }
-    return unschedulableResult(snap, ps, failed, false);
+    return unschedulableResult(snap, ps, failed, null);
   } finally {
     releasePod(snap, ps);
   }

@@ -17,19 +17,17 @@
  *     normalized plugin score; the highest wins, ties broken by reservoir sampling with the
  *     injected random (selectHost), or toward the fuller host (profile tieBreak Fullest).
  * The first option with a feasible host wins. When none has one: Unschedulable with the first
- * option's diagnosis, and DefaultPreemption tried for the options in order (the first that
- * finds victims is reported).
+ * option's diagnosis, and the PostFilter the caller gives (scheduleOne: DefaultPreemption) tried
+ * for the options in order (the first that finds victims is reported).
  *
  * The per-host loops allocate nothing: statuses are interned, per-pod state is built once in
  * PreFilter, scores go to the snapshot's scratch buffers.
  */
-import { LABEL_HOSTNAME, type PlacementOption, type PlacedPod, type Profile, type ScheduleResult, type SchedulingPod, type Status } from './types';
+import { LABEL_HOSTNAME, type PlacementOption, type PlacedPod, type ScheduleResult, type SchedulingPod, type Status } from './types';
 import type { Snapshot } from './snapshot';
 import { termsUseHostIdentity } from './selectors';
 import {
-  compileProfile,
   RES_CPU,
-  RES_GPU,
   RES_MEMORY,
   STRATEGY_LEAST,
   STRATEGY_MOST,
@@ -47,7 +45,6 @@ import * as fit from './plugins/noderesourcesfit';
 import * as balanced from './plugins/balancedallocation';
 import * as spread from './plugins/podtopologyspread';
 import * as interpod from './plugins/interpodaffinity';
-import { preempt } from './preemption';
 
 /** kube-scheduler's minFeasibleNodesToFind and minFeasibleNodesPercentageToFind. */
 export const MIN_FEASIBLE_NODES_TO_FIND = 100;
@@ -599,9 +596,9 @@ export function selectFullestHost(total: Float64Array, k: number, snap: Snapshot
 }
 
 // ---------------------------------------------------------------------------------------------
-// scheduleOne
+// Results
 
-interface OptionFailure {
+export interface OptionFailure {
   os: OptionState;
   statuses: (Status | null)[];
 }
@@ -611,14 +608,23 @@ function scheduled(snap: Snapshot, h: number, option: PlacementOption, evaluated
   return { kind: 'Scheduled', hostId: host.id, zone: host.zone, option, evaluated, feasible };
 }
 
-/** Diagnosis of failed options: the first option's reasons; preemption tried per option in order. */
-function unschedulableResult(snap: Snapshot, ps: PodState, failed: OptionFailure[], tryPreemption: boolean): ScheduleResult {
+/**
+ * The PostFilter run when no host fits (DefaultPreemption: scheduler/preemption), given by the
+ * caller so the pipeline does not depend on it.
+ */
+export type PostFilter = (snap: Snapshot, ps: PodState, os: OptionState, statuses: readonly (Status | null)[]) => PostFilterOutcome;
+
+/** What a PostFilter found: a host and the victims to evict there, or why there is none. */
+export type PostFilterOutcome = { kind: 'found'; host: number; victims: PlacedPod[] } | { kind: 'failed'; message: string };
+
+/** Diagnosis of failed options: the first option's reasons; the PostFilter tried per option in order. */
+function unschedulableResult(snap: Snapshot, ps: PodState, failed: OptionFailure[], postFilter: PostFilter | null): ScheduleResult {
   const reasons = countReasons(failed[0].statuses, snap.n);
   let postFilterMsg = '';
   let preemption: { hostId: string; victims: string[]; option?: PlacementOption } | null = null;
-  if (tryPreemption) {
+  if (postFilter) {
     for (let i = 0; i < failed.length; i++) {
-      const r = preempt(snap, ps, failed[i].os, failed[i].statuses);
+      const r = postFilter(snap, ps, failed[i].os, failed[i].statuses);
       if (r.kind === 'found') {
         preemption = { hostId: snap.hosts[r.host].id, victims: r.victims.map((p) => p.uid), option: failed[i].os.option };
         postFilterMsg = '';
@@ -632,85 +638,5 @@ function unschedulableResult(snap: Snapshot, ps: PodState, failed: OptionFailure
 
 export const NO_HOSTS_MESSAGE = 'no hosts available to schedule pods';
 
-/** Schedules one pod on the snapshot (see the module comment); `random` only breaks score ties. */
-export function scheduleOne(profile: Profile, snap: Snapshot, pod: SchedulingPod, random: () => number): ScheduleResult {
-  const cp = compileProfile(profile);
-  if (Array.isArray(cp)) return { kind: 'Error', message: `invalid scheduler profile: ${cp.join('; ')}` };
-  if (pod.options.length === 0) return { kind: 'Error', message: `pod ${pod.namespace}/${pod.name} has no placement option` };
-  if (snap.n === 0) return { kind: 'Unschedulable', message: NO_HOSTS_MESSAGE, reasons: {}, preemption: null };
-
-  // Equivalence cache: a pod identical in every scheduling input to the one that just failed,
-  // with nothing changed in the snapshot since, fails the same way (the failed walk visited every
-  // host and left the start index alone, and random is only used for score ties).
-  const last = snap.lastFailure;
-  let key: string | null = null;
-  if (last !== null && last.generation === snap.generation && last.profile === profile && !snap.nominations.has(pod.uid)) {
-    key = equivalenceKey(pod);
-    if (key === last.key) return copyResult(last.result);
-  }
-
-  const ps = preparePod(snap, pod);
-  try {
-    const failed: OptionFailure[] = [];
-    const statuses = snap.scratchStatus as (Status | null)[];
-    const want = numFeasibleNodesToFind(snap.n, cp.percentage);
-    for (const option of pod.options) {
-      const os = prepareOption(snap, ps, option);
-      if (pod.nominatedHost !== null) {
-        const nh = snap.hostIndex.get(pod.nominatedHost);
-        if (nh !== undefined && filterHost(snap, ps, os, nh) === null) return scheduled(snap, nh, option, 1, 1);
-      }
-      const start = cp.fromFirstHost ? 0 : snap.nextStartIndex;
-      const { found, processed } = search(snap, ps, os, snap.visitOrder, start, want, statuses);
-      if (!cp.fromFirstHost) snap.nextStartIndex = (start + processed) % snap.n;
-      if (found > 0) {
-        const F = snap.scratchFeasible;
-        const j = found === 1 ? 0 : prioritize(cp, snap, ps, os, F, found, random);
-        return scheduled(snap, F[j], option, processed, found);
-      }
-      failed.push({ os, statuses: statuses.slice(0, snap.n) });
-    }
-    const result = unschedulableResult(snap, ps, failed, true);
-    if (!snap.nominations.has(pod.uid)) {
-      snap.lastFailure = { generation: snap.generation, profile, key: key ?? equivalenceKey(pod), result: copyResult(result) };
-    }
-    return result;
-  } finally {
-    releasePod(snap, ps);
-  }
-}
-
-/** Every input of scheduling but the pod's identity (uid, name). */
-function equivalenceKey(p: SchedulingPod): string {
-  return JSON.stringify([
-    p.namespace,
-    p.labels,
-    p.priority,
-    p.preemptionPolicy,
-    p.options,
-    p.pool,
-    p.nodeSelector,
-    p.requiredNodeAffinity,
-    p.preferredNodeAffinity,
-    p.tolerations,
-    p.topologySpreadConstraints,
-    p.requiredPodAffinity,
-    p.requiredPodAntiAffinity,
-    p.preferredPodAffinity,
-    p.preferredPodAntiAffinity,
-    p.ownerKey,
-    p.nominatedHost,
-  ]);
-}
-
-function copyResult(r: ScheduleResult): ScheduleResult {
-  if (r.kind !== 'Unschedulable') return { ...r };
-  return {
-    ...r,
-    reasons: { ...r.reasons },
-    preemption: r.preemption === null ? null : { ...r.preemption, victims: [...r.preemption.victims] },
-  };
-}
-
-/** firstFit's building blocks. */
+/** scheduleOne's and firstFit's building blocks. */
 export { unschedulableResult, scheduled };

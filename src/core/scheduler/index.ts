@@ -6,7 +6,8 @@
 export * from './types';
 export { defaultProfile, kubeSchedulerProfile, validateProfile } from './profile';
 export { Snapshot, assume, forget, nominate, nominatePlaced } from './snapshot';
-export { scheduleOne, numFeasibleNodesToFind } from './framework';
+export { numFeasibleNodesToFind } from './framework';
+export { scheduleOne } from './scheduleOne';
 export { backoffMs, comparePods, type QueuedPodKey } from './queue';
 export { firstFit } from './firstfit';
 export { fitErrorMessage } from './diagnosis';

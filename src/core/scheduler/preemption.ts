@@ -20,7 +20,7 @@
  */
 import type { PlacedPod, Status } from './types';
 import type { Snapshot } from './snapshot';
-import { filterHostWithout, type OptionState, type PodState, type Removal } from './framework';
+import { filterHostWithout, type OptionState, type PodState, type PostFilterOutcome, type Removal } from './framework';
 import { countReasons, fitErrorMessage, NO_PREEMPTION_VICTIMS, PREEMPTION_NOT_HELPFUL } from './diagnosis';
 import { unresolvable } from './status';
 
@@ -30,7 +30,7 @@ export const NOT_ELIGIBLE_TERMINATING = 'not eligible due to a terminating pod o
 
 const NO_VICTIMS = unresolvable(NAME, NO_PREEMPTION_VICTIMS);
 
-export type PreemptOutcome = { kind: 'found'; host: number; victims: PlacedPod[] } | { kind: 'failed'; message: string };
+export type PreemptOutcome = PostFilterOutcome;
 
 /** util.MoreImportantPod: higher priority, then earlier start (stable on ties). */
 export function moreImportantFirst(a: PlacedPod, b: PlacedPod): number {
