@@ -4,7 +4,7 @@ import { capUserErrors, isUniqueViolation, type UserError } from './errors';
 import { findCluster } from './clusters';
 import { keys } from './topics';
 import { checkManifestSize, checkObjectCounts, checkPodsPerCluster, exceeded, lockScope, podRoom, scopes } from './limits';
-import { canonicalJson } from '../core/pods';
+import { canonicalJson, nameSuffix } from '../core/pods';
 import { formatFieldPath, parseManifest, POLICY_KINDS, type ManifestObject, type PolicyObject, type WorkloadObject } from '../core/manifest';
 import { validateUpdate } from '../core/update';
 import { resourceName } from '../core/names';
@@ -49,7 +49,8 @@ export async function applyManifest(svc: Services, accountId: string, input: { c
   }
   const tooLarge = checkManifestSize(input.manifest, ['manifest'], limits);
   if (tooLarge) return fail([tooLarge]);
-  const { objects, errors } = parseManifest(input.manifest, { limits, maxErrors: limits.userErrors });
+  // generateName: the API server's random suffix (what `kubectl create -f` relies on)
+  const { objects, errors } = parseManifest(input.manifest, { limits, maxErrors: limits.userErrors, nameSuffix: () => nameSuffix(svc.ids.randomInts(5)) });
   if (errors.length) return fail(errors);
   if (objects.length === 0) return fail([{ field: ['manifest'], code: 'EMPTY', message: 'the manifest contains no objects' }]);
   if (objects.length > limits.manifestObjects) return fail([{ field: ['manifest'], code: 'TOO_LARGE', message: `a manifest may hold at most ${limits.manifestObjects} objects (NODELESS_MAX_MANIFEST_OBJECTS); it holds ${objects.length}` }]);

@@ -343,9 +343,9 @@ const errCases: ErrCase[] = [
     errors: [{ code: 'REQUIRED', field: ['manifest', '0', 'metadata', 'name'] }],
   },
   {
-    name: 'refuses generateName in place of a name',
+    name: 'refuses generateName where no name generator is given',
     text: 'apiVersion: v1\nkind: Namespace\nmetadata:\n  generateName: team-\n',
-    errors: [{ code: 'REQUIRED', field: ['manifest', '0', 'metadata', 'name'], message: /generateName is not supported/ }],
+    errors: [{ code: 'FORBIDDEN', field: ['manifest', '0', 'metadata', 'generateName'], message: /generateName is not supported here/ }],
   },
   {
     name: 'refuses an invalid namespace',
@@ -1590,5 +1590,106 @@ metadata: { name: p }
       ]),
     );
     expect(errors.some((e) => e.field.join('.').startsWith('manifest.1.spec.limits.0') && /min/.test(e.message))).toBe(true);
+  });
+});
+
+describe('metadata.generateName', () => {
+  const job = (meta: string) => `apiVersion: batch/v1\nkind: Job\nmetadata:\n${meta}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: pi\n        image: perl\n`;
+  let n = 0;
+  const nameSuffix = () => ['x7k2q', 'b4zzp'][n++ % 2];
+
+  it('makes the name from the prefix and a random 5-character suffix, a new one each time', () => {
+    n = 0;
+    const { objects, errors } = parseManifest(`${job('  generateName: pi-')}---\n${job('  generateName: pi-')}`, { nameSuffix });
+    expect(errors).toEqual([]);
+    expect(objects.map((o) => o.metadata.name)).toEqual(['pi-x7k2q', 'pi-b4zzp']);
+  });
+
+  it('cuts a long prefix so that the name stays within 63 characters', () => {
+    n = 0;
+    const { objects, errors } = parseManifest(job(`  generateName: ${'a'.repeat(70)}-`), { nameSuffix });
+    expect(errors).toEqual([]);
+    expect(objects[0].metadata.name).toBe(`${'a'.repeat(58)}x7k2q`);
+  });
+
+  it('validates the prefix as a name (a trailing dash allowed), and a given name wins', () => {
+    const bad = parseManifest(job('  generateName: Pi_'), { nameSuffix });
+    expect(bad.errors).toEqual([expect.objectContaining({ code: 'INVALID_VALUE', field: ['manifest', '0', 'metadata', 'generateName'], message: expect.stringMatching(/metadata\.generateName: Invalid value: "Pi_"/) })]);
+    const named = parseManifest(job('  name: fixed\n  generateName: pi-'), { nameSuffix });
+    expect(named.objects[0].metadata.name).toBe('fixed');
+  });
+
+  it('requires a name or generateName', () => {
+    const { errors } = parseManifest(job('  labels: {}'), { nameSuffix });
+    expect(errors).toEqual([expect.objectContaining({ code: 'REQUIRED', field: ['manifest', '0', 'metadata', 'name'], message: expect.stringMatching(/name or generateName is required/) })]);
+  });
+});
+
+describe('strict field validation', () => {
+  const deploy = (extra: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: { app: web }
+  template:
+    metadata:
+      labels: { app: web }
+    spec:
+      containers:
+      - name: web
+        image: nginx
+${extra}`;
+
+  it('refuses a field the kind does not have, naming its path', () => {
+    const { objects, errors } = parseManifest(deploy('      bogusField: 42\n'));
+    expect(objects).toEqual([]);
+    expect(errors).toEqual([{ code: 'UNKNOWN_FIELD', field: ['manifest', '0', 'spec', 'template', 'spec', 'bogusField'], message: 'unknown field "spec.template.spec.bogusField"' }]);
+  });
+
+  it('finds unknown fields in every kind and deep inside (a container, a List item)', () => {
+    const text = `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: Namespace
+  metadata: { name: team, colour: blue }
+- apiVersion: autoscaling/v2
+  kind: HorizontalPodAutoscaler
+  metadata: { name: web }
+  spec:
+    scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }
+    maxReplicas: 3
+    behaviour: {}
+`;
+    const { errors } = parseManifest(`${text}---\n${deploy('        imagePullPolicyy: Always\n')}`);
+    expect(errors.filter((e) => e.code === 'UNKNOWN_FIELD').map((e) => e.message)).toEqual([
+      'unknown field "metadata.colour"',
+      'items[1].spec.behaviour: unknown field "behaviour" (did you mean "behavior"?)',
+      'unknown field "spec.template.spec.containers[0].imagePullPolicyy" (did you mean "imagePullPolicy"?)',
+    ]);
+  });
+
+  it('ignores what an exported object carries (status, uid, resourceVersion, managedFields, creationTimestamp, generation)', () => {
+    const exported = `apiVersion: v1
+kind: Namespace
+metadata:
+  name: team
+  uid: 0b5e1c4e-6a61-4a8c-9d3b-3f2f3c1d2e11
+  resourceVersion: "12345"
+  generation: 3
+  creationTimestamp: "2026-12-01T10:00:00Z"
+  managedFields:
+  - manager: kubectl
+    operation: Apply
+    fieldsType: FieldsV1
+    fieldsV1: { f:metadata: {} }
+status:
+  phase: Active
+`;
+    const { objects, errors } = parseManifest(exported);
+    expect(errors).toEqual([]);
+    expect(objects[0].metadata.name).toBe('team');
   });
 });

@@ -25,8 +25,13 @@ import {
   DEFAULT_OBJECT_LIMITS,
   type ObjectLimits,
 } from './objectLimits';
-import { formatFieldPath, renderValue, tooMany, tooManyErrors, type UserError } from './validation/errors';
+import { formatFieldPath, nearestName, renderValue, tooMany, tooManyErrors, type UserError } from './validation/errors';
 import { parseSimAnnotations } from './simulation';
+import { generatedName } from './pods';
+import { formatUnknown, knownSiblings, schemaOf, unknownFields } from './validation/fields';
+
+/** Unknown fields reported per object at most (a wrong indentation can make hundreds). */
+const MAX_UNKNOWN_FIELDS = 100;
 import { jobLabels } from './workloads/job';
 import { sizePod, type BilledSpec, type ContainerLike } from './sizing';
 import { validateSchedulingFields } from './podScheduling';
@@ -106,6 +111,11 @@ export interface ParseManifestOptions {
    * TOO_MANY_ERRORS entry ("… and 412 more errors", its `omitted` the count). Default: all.
    */
   maxErrors?: number;
+  /**
+   * The random 5-character suffix of a name made from `metadata.generateName` (core/pods
+   * nameSuffix). Without it, generateName is refused (this module draws no randomness itself).
+   */
+  nameSuffix?: () => string;
 }
 
 /** Kinds this platform runs, with the one apiVersion each is served at. */
@@ -304,6 +314,7 @@ class Validator {
   private errorCount = 0;
   private readonly maxErrors: number;
   private readonly limits: ObjectLimits;
+  private readonly nameSuffix: (() => string) | null;
   /** The TOO_MANY_ERRORS entry, once errors are past maxErrors. */
   private overflow: (UserError & { omitted: number }) | null = null;
 
@@ -313,10 +324,11 @@ class Validator {
   ) {
     this.limits = { ...DEFAULT_OBJECT_LIMITS, ...opts.limits };
     this.maxErrors = opts.maxErrors ?? Number.POSITIVE_INFINITY;
+    this.nameSuffix = opts.nameSuffix ?? null;
   }
 
   /** Past maxErrors an error is only counted: no path and no message is built for it. */
-  private add(path: Path, code: string, detail: string | (() => string)): void {
+  private add(path: Path, code: string, detail: string | (() => string), prefixed = true): void {
     this.errorCount++;
     if (this.overflow) {
       this.overflow.omitted++;
@@ -328,7 +340,7 @@ class Validator {
       this.errors.push(this.overflow);
       return;
     }
-    const where = formatFieldPath(path);
+    const where = prefixed ? formatFieldPath(path) : '';
     const text = typeof detail === 'function' ? detail() : detail;
     this.errors.push({ field: [...this.base, ...path], code, message: where ? `${where}: ${text}` : text });
   }
@@ -417,6 +429,21 @@ class Validator {
         'UNSUPPORTED_API_VERSION',
         `Unsupported value: ${renderValue(apiVersion)}: ${kind} is served as "${wanted}"; supported values: "${wanted}"`,
       );
+    }
+
+    // Strict field validation (kubectl's default): a field the kind's schema does not know is
+    // refused, not dropped. What an exported object carries (status, metadata.uid, …) is known
+    // to the schema and ignored on apply.
+    // (An autoscaler's spec is checked by its own parser, which also suggests the field meant.)
+    const schema = schemaOf(wanted, kind);
+    if (schema) {
+      for (const p of unknownFields(schema, value, MAX_UNKNOWN_FIELDS)) {
+        if (kind === 'HorizontalPodAutoscaler' && p[0] === 'spec') continue;
+        this.add([...path, ...p], 'UNKNOWN_FIELD', () => {
+          const near = nearestName(p[p.length - 1], knownSiblings(schema, p));
+          return `unknown field ${JSON.stringify(formatUnknown(p))}${near ? ` (did you mean "${near}"?)` : ''}`;
+        }, false);
+      }
     }
 
     // The rest is validated even after an apiVersion problem, so every error shows at once.
@@ -537,19 +564,32 @@ class Validator {
     const m = isPlainObject(raw) ? raw : {};
     let ok = true;
 
-    const name = m.name;
-    if (isBlank(name)) {
+    let name = m.name;
+    const validName = nameRule === 'label' ? validateDns1123Label : validateDns1123Subdomain;
+    if (isBlank(name) && !isBlank(m.generateName)) {
+      // the API server's name generation: the prefix (validated as a name, a trailing dash
+      // allowed), cut to leave room for the suffix in 63 characters, then 5 random characters
+      const prefix = m.generateName;
+      if (typeof prefix !== 'string') {
+        ok = false;
+        this.add([...path, 'generateName'], 'INVALID_VALUE', `Invalid value: ${renderValue(prefix)}: must be a string`);
+      } else if (!this.nameSuffix) {
+        ok = false;
+        this.add([...path, 'generateName'], 'FORBIDDEN', 'Forbidden: generateName is not supported here; set metadata.name');
+      } else {
+        const problems = validName(prefix.endsWith('-') ? `${prefix.slice(0, -1)}a` : prefix);
+        for (const p of problems) this.add([...path, 'generateName'], 'INVALID_VALUE', `Invalid value: ${renderValue(prefix)}: ${p}`);
+        if (problems.length > 0) ok = false;
+        else name = generatedName(prefix, this.nameSuffix());
+      }
+    } else if (isBlank(name)) {
       ok = false;
-      const detail = isBlank(m.generateName)
-        ? 'Required value: name is required'
-        : 'Required value: generateName is not supported; set metadata.name';
-      this.add([...path, 'name'], 'REQUIRED', detail);
+      this.add([...path, 'name'], 'REQUIRED', 'Required value: name or generateName is required');
     } else if (typeof name !== 'string') {
       ok = false;
       this.add([...path, 'name'], 'INVALID_VALUE', `Invalid value: ${renderValue(name)}: must be a string`);
     } else {
-      const problems = nameRule === 'label' ? validateDns1123Label(name) : validateDns1123Subdomain(name);
-      for (const p of problems) this.add([...path, 'name'], 'INVALID_VALUE', `Invalid value: ${renderValue(name)}: ${p}`);
+      for (const p of validName(name)) this.add([...path, 'name'], 'INVALID_VALUE', `Invalid value: ${renderValue(name)}: ${p}`);
     }
 
     let namespace = '';

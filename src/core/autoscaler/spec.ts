@@ -24,7 +24,7 @@
  * Pure: no I/O, no clock, no randomness.
  */
 import { canonicalQuantity } from '../admission/quota';
-import { renderValue, type UserError } from '../validation/errors';
+import { nearestName, renderValue, type UserError } from '../validation/errors';
 import { validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from '../names';
 import { fitsQuantityLimit, isNegative, isZero, parseQuantity, parseQuantityValue, QUANTITY_TOO_LARGE, toMilliCeil } from '../quantity';
 import type {
@@ -149,39 +149,6 @@ function supported(values: readonly string[]): string {
   return values.map((v) => JSON.stringify(v)).join(', ');
 }
 
-/** Levenshtein distance, for "did you mean" hints on short field names. */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
-}
-
-function nearest(word: string, candidates: readonly string[]): string | undefined {
-  const lower = word.toLowerCase();
-  const exact = candidates.find((c) => c.toLowerCase() === lower);
-  if (exact) return exact;
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const c of candidates) {
-    const d = distance(lower, c.toLowerCase());
-    if (d < bestD) {
-      best = c;
-      bestD = d;
-    }
-  }
-  if (bestD <= 2) return best;
-  // A shortened name: "utilization" for "averageUtilization".
-  return lower.length >= 4 ? candidates.find((c) => c.toLowerCase().includes(lower)) : undefined;
-}
-
 /** pathvalidation.IsValidPathSegmentName: what an object or metric name may not be. */
 function pathSegmentProblems(name: string): string[] {
   if (name === '.' || name === '..') return [`may not be '${name}'`];
@@ -202,7 +169,7 @@ function kindHint(kind: string): string {
     case 'Pod':
       return 'a Pod is not scalable; scale the Deployment or StatefulSet that runs it';
     default: {
-      const near = nearest(kind, Object.keys(SCALABLE_TARGETS));
+      const near = nearestName(kind, Object.keys(SCALABLE_TARGETS));
       const hint = near && near !== kind ? ` (kinds are case-sensitive: did you mean "${near}"?)` : '';
       return `a HorizontalPodAutoscaler here scales Deployments and StatefulSets${hint}`;
     }
@@ -242,7 +209,7 @@ class Checker {
   fields(raw: Record<string, unknown>, path: string[], known: readonly string[]): void {
     for (const key of Object.keys(raw)) {
       if (known.includes(key)) continue;
-      const near = nearest(key, known);
+      const near = nearestName(key, known);
       const hint = near ? ` (did you mean "${near}"?)` : `; known fields: ${[...known].sort().join(', ')}`;
       this.errors.push({ field: [...path, key], code: 'UNKNOWN_FIELD', message: `unknown field ${JSON.stringify(key)}${hint}` });
     }

@@ -42,3 +42,21 @@ describe('the validation kit', () => {
     });
   });
 });
+
+describe('did you mean', () => {
+  it('picks the name a typo was probably meant to be, or none', async () => {
+    const { nearestName } = await import('./errors');
+    expect(nearestName('imagePullPolicyy', ['image', 'imagePullPolicy', 'name'])).toBe('imagePullPolicy');
+    expect(nearestName('Replicas', ['replicas', 'selector'])).toBe('replicas');
+    expect(nearestName('utilization', ['averageUtilization', 'type'])).toBe('averageUtilization');
+    expect(nearestName('bogusField', ['containers', 'volumes'])).toBeUndefined();
+  });
+
+  it('knows the siblings of an unknown field in a schema, through lists and maps', async () => {
+    const { knownSiblings, schemaOf } = await import('./fields');
+    const deployment = schemaOf('apps/v1', 'Deployment')!;
+    expect(knownSiblings(deployment, ['spec', 'template', 'spec', 'containers', '0', 'imagePullPolicyy'])).toContain('imagePullPolicy');
+    expect(knownSiblings(deployment, ['spec', 'bogus'])).toContain('replicas');
+    expect(knownSiblings(deployment, ['nothing', 'here'])).toEqual([]);
+  });
+});

@@ -147,3 +147,40 @@ export class ErrorBudget {
       });
   }
 }
+
+/** Levenshtein distance, for "did you mean" hints on short field names. */
+function distance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+/**
+ * The name among `candidates` that `word` was probably meant to be ("did you mean"): the same
+ * name in another case, one within two edits, or one that contains it (a shortened name such
+ * as "utilization" for "averageUtilization"); undefined when none is close.
+ */
+export function nearestName(word: string, candidates: readonly string[]): string | undefined {
+  const lower = word.toLowerCase();
+  const exact = candidates.find((c) => c.toLowerCase() === lower);
+  if (exact) return exact;
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(lower, c.toLowerCase());
+    if (d < bestD) {
+      best = c;
+      bestD = d;
+    }
+  }
+  if (bestD <= 2) return best;
+  return lower.length >= 4 ? candidates.find((c) => c.toLowerCase().includes(lower)) : undefined;
+}
