@@ -352,4 +352,19 @@ spec:
     const after = await store.prisma.workload.findMany({ where: { clusterId }, orderBy: { id: 'asc' } });
     expect(after.map((x) => [x.id, x.resourceVersion])).toEqual(before.map((x) => [x.id, x.resourceVersion]));
   });
+
+  it('refuses a manifest with an unknown field whole, and names a generateName object with a random suffix', async () => {
+    const before = await store.prisma.workload.count({ where: { clusterId } });
+    const typo = await applyManifest(svc, accountId, { clusterId, manifest: `${nginxDeployment(1, 'typo')}      bogusField: 42\n` });
+    expect(typo.userErrors).toEqual([{ code: 'UNKNOWN_FIELD', field: ['manifest', '0', 'spec', 'template', 'spec', 'bogusField'], message: 'unknown field "spec.template.spec.bogusField"' }]);
+    expect(await store.prisma.workload.count({ where: { clusterId } })).toBe(before);
+    const job = `apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: pi-\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: pi\n        image: perl:5.34\n`;
+    const first = await applyManifest(svc, accountId, { clusterId, manifest: job });
+    const second = await applyManifest(svc, accountId, { clusterId, manifest: job });
+    expect([...first.userErrors, ...second.userErrors]).toEqual([]);
+    const names = [first.objects[0].name, second.objects[0].name];
+    for (const n of names) expect(n).toMatch(/^pi-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(names[0]).not.toBe(names[1]);
+    expect(await store.prisma.workload.count({ where: { clusterId, kind: 'Job', name: { in: names } } })).toBe(2);
+  });
 });
