@@ -135,7 +135,7 @@ export async function deleteAutoscaler(svc: Services, accountId: string, input: 
   const cluster = await findCluster(svc, accountId, input.clusterId);
   if (!cluster) return { deleted: false, userErrors: fail(['clusterId'], 'NOT_FOUND', `cluster ${input.clusterId} not found`) };
   const { count } = await svc.db.autoscaler.deleteMany({ where: { clusterId: cluster.id, namespace: input.namespace, name: input.name } });
-  if (count === 0) return { deleted: false, userErrors: fail(['name'], 'NOT_FOUND', `horizontalpodautoscalers.autoscaling "${input.name}" not found in namespace "${input.namespace}"`) };
+  if (count === 0) return { deleted: false, userErrors: fail(['name'], 'NOT_FOUND', `${resourceName('HorizontalPodAutoscaler', true)} "${input.name}" not found in namespace "${input.namespace}"`) };
   return { deleted: true, userErrors: [] };
 }
 

@@ -3,6 +3,7 @@ import type { UserError } from './errors';
 import { LIMIT_VARIABLES, type Limits } from './services';
 import { jsonBytes } from '../core/objectLimits';
 import { formatFieldPath } from '../core/validation/errors';
+import { resourceName } from '../core/names';
 
 type Tx = Prisma.TransactionClient;
 
@@ -123,17 +124,18 @@ export interface CountedObject {
 }
 
 /** Kinds counted per cluster (workload kinds are counted together: top-level ones). */
-const PER_CLUSTER: Record<string, { key: keyof Limits; resource: string; what: string }> = {
-  Namespace: { key: 'namespacesPerCluster', resource: 'namespaces', what: "the cluster's namespace limit" },
-  Workload: { key: 'workloadsPerCluster', resource: '', what: "the cluster's workload limit" },
-  HorizontalPodAutoscaler: { key: 'autoscalersPerCluster', resource: 'horizontalpodautoscalers.autoscaling', what: "the cluster's autoscaler limit" },
-  PriorityClass: { key: 'priorityClassesPerCluster', resource: 'priorityclasses.scheduling.k8s.io', what: "the cluster's priority class limit" },
+const PER_CLUSTER: Record<string, { key: keyof Limits; what: string }> = {
+  Namespace: { key: 'namespacesPerCluster', what: "the cluster's namespace limit" },
+  Workload: { key: 'workloadsPerCluster', what: "the cluster's workload limit" },
+  HorizontalPodAutoscaler: { key: 'autoscalersPerCluster', what: "the cluster's autoscaler limit" },
+  PriorityClass: { key: 'priorityClassesPerCluster', what: "the cluster's priority class limit" },
 };
-const PER_NAMESPACE: Record<string, { key: keyof Limits; resource: string; what: string }> = {
-  ResourceQuota: { key: 'resourceQuotasPerNamespace', resource: 'resourcequotas', what: "the namespace's ResourceQuota limit" },
-  LimitRange: { key: 'limitRangesPerNamespace', resource: 'limitranges', what: "the namespace's LimitRange limit" },
+const PER_NAMESPACE: Record<string, { key: keyof Limits; what: string }> = {
+  ResourceQuota: { key: 'resourceQuotasPerNamespace', what: "the namespace's ResourceQuota limit" },
+  LimitRange: { key: 'limitRangesPerNamespace', what: "the namespace's LimitRange limit" },
 };
-const WORKLOAD_RESOURCES: Record<string, string> = { Deployment: 'deployments.apps', StatefulSet: 'statefulsets.apps', Job: 'jobs.batch', CronJob: 'cronjobs.batch' };
+/** Top-level workload kinds, counted together against the workload limit. */
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'Job', 'CronJob']);
 
 /** The stored names of one counted kind in a cluster (and namespace), and how many there are. */
 async function stored(tx: Tx, clusterId: string, kind: string, namespace: string, names: string[]): Promise<{ count: number; existing: Set<string> }> {
@@ -162,14 +164,14 @@ async function stored(tx: Tx, clusterId: string, kind: string, namespace: string
  */
 export async function checkObjectCounts(tx: Tx, clusterId: string, limits: Limits, objects: CountedObject[]): Promise<UserError[]> {
   const errors: UserError[] = [];
-  const refuse = (o: CountedObject, rule: { key: keyof Limits; resource: string; what: string }) =>
-    errors.push({ field: o.field, code: 'LIMIT_EXCEEDED', message: exceeded(limits, rule.key, `${rule.resource || WORKLOAD_RESOURCES[o.kind]} "${o.name}"`, rule.what) });
-  const check = (rule: { key: keyof Limits; resource: string; what: string }, count: number, fresh: CountedObject[]) => {
+  const refuse = (o: CountedObject, rule: { key: keyof Limits; what: string }) =>
+    errors.push({ field: o.field, code: 'LIMIT_EXCEEDED', message: exceeded(limits, rule.key, `${resourceName(o.kind, true)} "${o.name}"`, rule.what) });
+  const check = (rule: { key: keyof Limits; what: string }, count: number, fresh: CountedObject[]) => {
     const room = Math.max(0, limits[rule.key] - count);
     if (fresh.length > room) refuse(fresh[room], rule);
   };
 
-  const workloads = objects.filter((o) => o.kind in WORKLOAD_RESOURCES);
+  const workloads = objects.filter((o) => WORKLOAD_KINDS.has(o.kind));
   if (workloads.length > 0) {
     const [count, existing] = await Promise.all([
       tx.workload.count({ where: { clusterId, ownerId: null } }),

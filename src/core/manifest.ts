@@ -28,6 +28,7 @@ import {
 import { formatFieldPath, nearestName, renderValue, tooMany, tooManyErrors, type UserError } from './validation/errors';
 import { parseSimAnnotations } from './simulation';
 import { generatedName } from './pods';
+import { allKinds, apiVersionOf, kindInfo } from './kinds';
 import { formatUnknown, knownSiblings, schemaOf, unknownFields } from './validation/fields';
 
 /** Unknown fields reported per object at most (a wrong indentation can make hundreds). */
@@ -118,19 +119,10 @@ export interface ParseManifestOptions {
   nameSuffix?: () => string;
 }
 
-/** Kinds this platform runs, with the one apiVersion each is served at. */
-export const SUPPORTED_KINDS: Readonly<Record<string, string>> = Object.freeze({
-  Namespace: 'v1',
-  Deployment: 'apps/v1',
-  StatefulSet: 'apps/v1',
-  Job: 'batch/v1',
-  CronJob: 'batch/v1',
-  Pod: 'v1',
-  ResourceQuota: 'v1',
-  LimitRange: 'v1',
-  PriorityClass: 'scheduling.k8s.io/v1',
-  HorizontalPodAutoscaler: 'autoscaling/v2',
-});
+/** Kinds this platform runs, with the one apiVersion each is served at (from the kinds registry). */
+export const SUPPORTED_KINDS: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(allKinds().filter((i) => i.applies).map((i) => [i.kind, apiVersionOf(i)])),
+);
 
 /** Kinds Kubernetes users will reasonably try that are refused (for now, or by design). */
 const NOT_YET_SUPPORTED: Readonly<Record<string, string>> = Object.freeze({
@@ -453,7 +445,7 @@ class Validator {
 
     // StatefulSet pods are named <name>-<ordinal> and carry it as their hostname: a label.
     const nameRule = kind === 'Namespace' || kind === 'StatefulSet' ? 'label' : 'subdomain';
-    const metadata = this.metadata(value.metadata, metaPath, nameRule, kind !== 'Namespace' && kind !== 'PriorityClass');
+    const metadata = this.metadata(value.metadata, metaPath, nameRule, kindInfo(kind)?.namespaced ?? true);
     if (kind === 'CronJob' && metadata && metadata.name.length > CRONJOB_NAME_MAX) {
       this.invalid([...metaPath, 'name'], metadata.name, `must be no more than ${CRONJOB_NAME_MAX} characters`);
     }

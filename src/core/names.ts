@@ -5,6 +5,7 @@
  *
  * Pure: no I/O, no clock, no randomness.
  */
+import { kindInfo } from './kinds';
 
 const DNS1123_LABEL_MAX = 63;
 const DNS1123_SUBDOMAIN_MAX = 253;
@@ -98,8 +99,12 @@ export function validateLabelValue(s: string): string[] {
   return errs;
 }
 
-/** The resource name kubectl prints for a kind: `deployment.apps`, `jobs.batch` (plural), `pod`. */
+/**
+ * The resource name kubectl prints for a kind: `deployment.apps`, `jobs.batch` (plural),
+ * `priorityclasses.scheduling.k8s.io`, `pod` (the core group has none).
+ */
 export function resourceName(kind: string, plural = false): string {
-  const group = kind === 'Deployment' || kind === 'StatefulSet' || kind === 'ReplicaSet' ? '.apps' : kind === 'Job' || kind === 'CronJob' ? '.batch' : '';
-  return `${kind.toLowerCase()}${plural ? 's' : ''}${group}`;
+  const info = kindInfo(kind);
+  if (!info) return `${kind.toLowerCase()}${plural ? 's' : ''}`;
+  return `${plural ? info.plural : info.singular}${info.group ? `.${info.group}` : ''}`;
 }
