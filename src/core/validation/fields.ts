@@ -107,6 +107,14 @@ const VOLUME_PROJECTION = obj({
 });
 
 /**
+ * The deprecated in-tree cloud and network volume sources, common to pod volumes and
+ * PersistentVolumes: known by name, their inside not checked.
+ */
+const IN_TREE_SOURCES: Record<string, FieldNode> = Object.fromEntries(
+  ['gcePersistentDisk', 'awsElasticBlockStore', 'iscsi', 'glusterfs', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'fc', 'azureFile', 'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'portworxVolume', 'scaleIO', 'storageos'].map((n) => [n, ANY]),
+);
+
+/**
  * A pod volume: its name and one source. The sources pods commonly use have their inner fields
  * known; the deprecated in-tree cloud and network sources are `any`.
  */
@@ -123,25 +131,8 @@ const VOLUME = obj({
   csi: obj({ ...leaves('driver', 'readOnly', 'fsType'), volumeAttributes: STRING_MAP, nodePublishSecretRef: LOCAL_OBJECT_REFERENCE }),
   ephemeral: obj({ volumeClaimTemplate: obj({ metadata: OBJECT_META, spec: PVC_SPEC }) }),
   image: obj(leaves('reference', 'pullPolicy')),
-  gcePersistentDisk: ANY,
-  awsElasticBlockStore: ANY,
+  ...IN_TREE_SOURCES,
   gitRepo: ANY,
-  iscsi: ANY,
-  glusterfs: ANY,
-  rbd: ANY,
-  flexVolume: ANY,
-  cinder: ANY,
-  cephfs: ANY,
-  flocker: ANY,
-  fc: ANY,
-  azureFile: ANY,
-  vsphereVolume: ANY,
-  quobyte: ANY,
-  azureDisk: ANY,
-  photonPersistentDisk: ANY,
-  portworxVolume: ANY,
-  scaleIO: ANY,
-  storageos: ANY,
 });
 
 // ---------------------------------------------------------------- core/v1: containers
@@ -332,24 +323,7 @@ const PERSISTENT_VOLUME = topLevel({
       controllerExpandSecretRef: SECRET_REFERENCE,
       nodeExpandSecretRef: SECRET_REFERENCE,
     }),
-    gcePersistentDisk: ANY,
-    awsElasticBlockStore: ANY,
-    glusterfs: ANY,
-    rbd: ANY,
-    iscsi: ANY,
-    cinder: ANY,
-    cephfs: ANY,
-    fc: ANY,
-    flocker: ANY,
-    flexVolume: ANY,
-    azureFile: ANY,
-    vsphereVolume: ANY,
-    quobyte: ANY,
-    azureDisk: ANY,
-    photonPersistentDisk: ANY,
-    portworxVolume: ANY,
-    scaleIO: ANY,
-    storageos: ANY,
+    ...IN_TREE_SOURCES,
   }),
 });
 
