@@ -24,7 +24,7 @@
  * Pure: no I/O, no clock, no randomness.
  */
 import { canonicalQuantity } from '../admission/quota';
-import { nearestName, renderValue, type UserError } from '../validation/errors';
+import { CODES, detail, nearestName, type UserError } from '../validation/errors';
 import { validateDns1123Label, validateDns1123Subdomain, validateLabelKey, validateLabelValue } from '../names';
 import { fitsQuantityLimit, isNegative, isZero, parseQuantity, parseQuantityValue, QUANTITY_TOO_LARGE, toMilliCeil } from '../quantity';
 import type {
@@ -145,10 +145,6 @@ function article(word: string): string {
   return /^[AEIO]/.test(word) ? 'an' : 'a';
 }
 
-function supported(values: readonly string[]): string {
-  return values.map((v) => JSON.stringify(v)).join(', ');
-}
-
 /** pathvalidation.IsValidPathSegmentName: what an object or metric name may not be. */
 function pathSegmentProblems(name: string): string[] {
   if (name === '.' || name === '..') return [`may not be '${name}'`];
@@ -184,25 +180,20 @@ class Checker {
     return this.errors.length;
   }
 
-  required(path: string[], detail = ''): void {
-    this.errors.push({ field: path, code: 'REQUIRED', message: detail ? `Required value: ${detail}` : 'Required value' });
+  required(path: string[], what = ''): void {
+    this.errors.push({ field: path, code: CODES.required, message: detail.required(what) });
   }
 
-  invalid(path: string[], value: unknown, detail: string): void {
-    this.errors.push({ field: path, code: 'INVALID_VALUE', message: `Invalid value: ${renderValue(value)}: ${detail}` });
+  invalid(path: string[], value: unknown, why: string): void {
+    this.errors.push({ field: path, code: CODES.invalid, message: detail.invalid(value, why) });
   }
 
   notSupported(path: string[], value: unknown, values: readonly string[], why = ''): void {
-    const because = why ? `${why}; ` : '';
-    this.errors.push({
-      field: path,
-      code: 'UNSUPPORTED_VALUE',
-      message: `Unsupported value: ${renderValue(value)}: ${because}supported values: ${supported(values)}`,
-    });
+    this.errors.push({ field: path, code: CODES.notSupported, message: detail.notSupported(value, values, why) });
   }
 
-  forbidden(path: string[], detail: string): void {
-    this.errors.push({ field: path, code: 'FORBIDDEN', message: `Forbidden: ${detail}` });
+  forbidden(path: string[], why: string): void {
+    this.errors.push({ field: path, code: CODES.forbidden, message: detail.forbidden(why) });
   }
 
   /** Refuses keys of `raw` that are not in `known`. */

@@ -7,7 +7,7 @@
  */
 import { validateDns1123Label, validateDns1123Subdomain } from '../names';
 import { checkAnnotations, checkLabels, DEFAULT_OBJECT_LIMITS, type ObjectLimits } from '../objectLimits';
-import { formatFieldPath, renderValue, tooMany, tooManyErrors, type UserError } from '../validation/errors';
+import { CODES, detail, formatFieldPath, renderValue, tooMany, tooManyErrors, type UserError } from '../validation/errors';
 import { generatedName } from '../pods';
 import type { IntOrPercent } from '../workloads/specs';
 import type { ManifestObject, ObjectMeta, ParseManifestOptions } from './types';
@@ -24,10 +24,6 @@ export function isBlank(v: unknown): boolean {
 
 export function isAbsent(v: unknown): v is undefined | null {
   return v === undefined || v === null;
-}
-
-export function supported(values: readonly string[]): string {
-  return values.map((s) => JSON.stringify(s)).join(', ');
 }
 
 /** "a", "a and b", "a, b and c". */
@@ -100,12 +96,12 @@ export class ManifestContext {
     return (field: string[], code: string, detail: () => string) => this.add([...path, ...field], code, detail);
   }
 
-  invalid(path: Path, value: unknown, detail: string): void {
-    this.add(path, 'INVALID_VALUE', () => `Invalid value: ${renderValue(value)}: ${detail}`);
+  invalid(path: Path, value: unknown, why: string): void {
+    this.add(path, CODES.invalid, () => detail.invalid(value, why));
   }
 
   notSupported(path: Path, value: unknown, values: readonly string[]): void {
-    this.add(path, 'UNSUPPORTED_VALUE', () => `Unsupported value: ${renderValue(value)}: supported values: ${supported(values)}`);
+    this.add(path, CODES.notSupported, () => detail.notSupported(value, values));
   }
 
   checkDuplicate(kind: string, metadata: ObjectMeta | undefined, namePath: Path, where: string): void {

@@ -6,12 +6,12 @@
  */
 import { validateDns1123Label } from '../names';
 import { checkPodSpecLimits } from '../objectLimits';
-import { renderValue } from '../validation/errors';
+import { quoted, renderValue } from '../validation/errors';
 import { parseSimAnnotations } from '../simulation';
 import { sizePod, type BilledSpec, type ContainerLike } from '../sizing';
 import { validateSchedulingFields } from '../podScheduling';
 import type { ContainerSpec, PodSpec, PodTemplate, RestartPolicy } from '../workloads/specs';
-import { isAbsent, isBlank, isPlainObject, supported, type ManifestContext, type Path } from './context';
+import { isAbsent, isBlank, isPlainObject, type ManifestContext, type Path } from './context';
 
 /** Which restartPolicy values a pod may have, by what owns it. */
 export type PodOwner = 'Deployment' | 'StatefulSet' | 'Job' | 'Pod';
@@ -99,7 +99,7 @@ export function podSpec(
   const rpPath = [...path, 'restartPolicy'];
   let restartPolicy: RestartPolicy | undefined;
   if (isBlank(raw.restartPolicy)) {
-    if (owner === 'Job') c.add(rpPath, 'REQUIRED', `Required value: valid values: ${supported(allowed)}`);
+    if (owner === 'Job') c.add(rpPath, 'REQUIRED', `Required value: valid values: ${quoted(allowed)}`);
     else restartPolicy = 'Always';
   } else {
     restartPolicy = c.oneOf(raw.restartPolicy, rpPath, allowed) ?? undefined;

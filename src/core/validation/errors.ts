@@ -71,7 +71,7 @@ export const CODES = {
 export const detail = {
   required: (what?: string): string => (what ? `Required value: ${what}` : 'Required value'),
   invalid: (value: unknown, why: string): string => `Invalid value: ${renderValue(value)}: ${why}`,
-  notSupported: (value: unknown, supported: readonly string[]): string => `Unsupported value: ${renderValue(value)}: supported values: ${quoted(supported)}`,
+  notSupported: (value: unknown, supported: readonly string[], why = ''): string => `Unsupported value: ${renderValue(value)}: ${why ? `${why}; ` : ''}supported values: ${quoted(supported)}`,
   forbidden: (why: string): string => `Forbidden: ${why}`,
   tooLong: (max: number, unit = 'bytes'): string => `Too long: may not be more than ${max} ${unit}`,
   duplicate: (value: unknown): string => `Duplicate value: ${renderValue(value)}`,

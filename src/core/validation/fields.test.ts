@@ -33,8 +33,6 @@ function unknowns(manifest: Record<string, unknown>, max?: number): string[] {
   return unknownFields(schema(String(manifest.apiVersion), String(manifest.kind)), manifest, max).map(formatUnknown);
 }
 
-const clone = <T>(v: T): T => structuredClone(v);
-
 /** A pod template using every shared sub-tree: probes, env valueFrom, each volume source, affinity, tolerations, spread, resources. */
 function podTemplate(): Record<string, unknown> {
   const probe = { httpGet: { path: '/healthz', port: 'http', scheme: 'HTTP', httpHeaders: [{ name: 'X-Probe', value: '1' }] }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, successThreshold: 1 };
