@@ -88,6 +88,11 @@ const HANDLERS: ReadonlyMap<string, KindHandler> = new Map(
   ].map((h) => [h.kind, h]),
 );
 
+// every kind the registry says applyManifest takes has its handler, and no other (checked once, at load)
+for (const i of allKinds()) {
+  if (i.applies !== HANDLERS.has(i.kind)) throw new Error(`kinds registry and manifest handlers disagree on ${i.kind}`);
+}
+
 /** The labels the Job controller generates on a Job's pod template (and selects by). */
 export const JOB_GENERATED_LABELS: readonly string[] = Object.freeze(Object.keys(jobLabels('', '')));
 
