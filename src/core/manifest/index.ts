@@ -17,9 +17,9 @@
  */
 import { parseYamlStream } from '../yaml';
 import { checkObjectSize } from '../objectLimits';
-import { formatFieldPath, nearestName, renderValue, type UserError } from '../validation/errors';
+import { CODES, detail, formatFieldPath, nearestName, renderValue, type UserError } from '../validation/errors';
 import { allKinds, apiVersionOf, kindInfo } from '../kinds';
-import { formatUnknown, knownSiblings, schemaOf, unknownFields } from '../validation/fields';
+import { knownSiblings, schemaOf, unknownFields } from '../validation/fields';
 import { jobLabels } from '../workloads/job';
 import { andList, isBlank, isPlainObject, ManifestContext, type Path } from './context';
 import type { KindHandler } from './handler';
@@ -288,10 +288,7 @@ function object(c: ManifestContext, value: unknown, path: Path, where: string): 
   if (schema) {
     for (const p of unknownFields(schema, value, MAX_UNKNOWN_FIELDS)) {
       if (handler?.checksOwnSpecFields && p[0] === 'spec') continue;
-      c.add([...path, ...p], 'UNKNOWN_FIELD', () => {
-        const near = nearestName(p[p.length - 1], knownSiblings(schema, p));
-        return `unknown field ${JSON.stringify(formatUnknown(p))}${near ? ` (did you mean "${near}"?)` : ''}`;
-      }, false);
+      c.add([...path, ...p], CODES.unknownField, () => detail.unknownField(p, nearestName(p[p.length - 1], knownSiblings(schema, p))), false);
     }
   }
 

@@ -75,6 +75,8 @@ export const detail = {
   forbidden: (why: string): string => `Forbidden: ${why}`,
   tooLong: (max: number, unit = 'bytes'): string => `Too long: may not be more than ${max} ${unit}`,
   duplicate: (value: unknown): string => `Duplicate value: ${renderValue(value)}`,
+  /** What strict field validation says of a field the schema does not know (`shown`: its path in the object). */
+  unknownField: (shown: readonly string[], meant?: string): string => `unknown field ${JSON.stringify(formatFieldPath(shown))}${meant ? ` (did you mean "${meant}"?)` : ''}`,
 } as const;
 
 /** "Too many: 120: must have at most 100 labels" (Kubernetes' field.TooMany, with what). */
@@ -94,7 +96,7 @@ export function fieldError(path: readonly string[], code: string, text: string):
  * it inside the object, `path` where it is reported (a prefix such as the document's index).
  */
 export function unknownField(path: readonly string[], shown: readonly string[]): FieldError {
-  return { field: [...path], code: CODES.unknownField, message: `unknown field ${JSON.stringify(formatFieldPath(shown))}` };
+  return { field: [...path], code: CODES.unknownField, message: detail.unknownField(shown) };
 }
 
 /** The code of the last entry of a capped error list, standing for the errors left out. */

@@ -1,5 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { formatUnknown, IGNORED_ON_APPLY, schemaOf, unknownFields, type FieldNode } from './fields';
+import { formatFieldPath as formatUnknown } from './errors';
+import { schemaOf, unknownFields, type FieldNode } from './fields';
+
+/**
+ * The paths the API server ignores when they come in an applied object: `status` (written by
+ * controllers through the status subresource) and the metadata the server itself sets. An
+ * object exported with `kubectl get -o yaml` carries them; applying it back must not fail or
+ * change them, so every schema knows them.
+ */
+const IGNORED_ON_APPLY: readonly (readonly string[])[] = [
+  ['status'],
+  ['metadata', 'uid'],
+  ['metadata', 'resourceVersion'],
+  ['metadata', 'managedFields'],
+  ['metadata', 'creationTimestamp'],
+  ['metadata', 'generation'],
+  ['metadata', 'selfLink'],
+  ['metadata', 'deletionTimestamp'],
+  ['metadata', 'deletionGracePeriodSeconds'],
+];
 
 /** The kinds this service accepts, by apiVersion (the brief's list, written out independently of the module). */
 const KINDS: [string, string][] = [

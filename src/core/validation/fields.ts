@@ -13,7 +13,6 @@
  *
  * Pure: no I/O, no clock, no randomness.
  */
-import { formatFieldPath } from './errors';
 
 /**
  * A node of a schema: an object with known fields, a map with free keys (labels, data,
@@ -519,32 +518,6 @@ export function unknownFields(node: FieldNode, value: unknown, max = 100): strin
 
   walk(node, value);
   return found;
-}
-
-/**
- * The paths the API server ignores when they come in an applied object: `status` (written by
- * controllers through the status subresource) and the metadata the server itself sets. An
- * object exported with `kubectl get -o yaml` carries them; applying it back must not fail or
- * change them, so callers skip these paths (and everything under them) before checking.
- */
-export const IGNORED_ON_APPLY: readonly (readonly string[])[] = [
-  ['status'],
-  ['metadata', 'uid'],
-  ['metadata', 'resourceVersion'],
-  ['metadata', 'managedFields'],
-  ['metadata', 'creationTimestamp'],
-  ['metadata', 'generation'],
-  ['metadata', 'selfLink'],
-  ['metadata', 'deletionTimestamp'],
-  ['metadata', 'deletionGracePeriodSeconds'],
-];
-
-/**
- * A path as the API server's unknown-field message shows it: `spec.template.spec.containers[0].bogus`
- * (list indexes in brackets, a map key that is not an identifier in brackets).
- */
-export function formatUnknown(path: readonly string[]): string {
-  return formatFieldPath(path);
 }
 
 /**

@@ -6,27 +6,29 @@
 import { parseLimitRange } from '../../admission/limitrange';
 import { parsePriorityClass } from '../../admission/priorityclass';
 import { parseResourceQuota } from '../../admission/quota';
+import type { UserError } from '../../validation/errors';
+import type { Path } from '../context';
 import type { KindHandler } from '../handler';
+import type { ManifestObject } from '../types';
 
-export const resourceQuotaHandler: KindHandler = {
-  kind: 'ResourceQuota',
-  nameRule: 'subdomain',
-  parse(c, value, path, metadata, source) {
-    const r = parseResourceQuota(value.spec, [...path, 'spec']);
-    for (const e of r.errors) c.add(e.field, e.code, e.message);
-    return metadata ? { apiVersion: 'v1', kind: 'ResourceQuota', metadata, spec: r.spec, source } : undefined;
-  },
-};
+/** A v1 policy kind whose spec core/admission parses (ResourceQuota, LimitRange). */
+function specPolicyHandler<K extends 'ResourceQuota' | 'LimitRange'>(
+  kind: K,
+  parseSpec: (raw: unknown, path: Path) => { spec: Extract<ManifestObject, { kind: K }>['spec']; errors: UserError[] },
+): KindHandler {
+  return {
+    kind,
+    nameRule: 'subdomain',
+    parse(c, value, path, metadata, source) {
+      const r = parseSpec(value.spec, [...path, 'spec']);
+      for (const e of r.errors) c.add(e.field, e.code, e.message);
+      return metadata ? ({ apiVersion: 'v1', kind, metadata, spec: r.spec, source } as Extract<ManifestObject, { kind: K }>) : undefined;
+    },
+  };
+}
 
-export const limitRangeHandler: KindHandler = {
-  kind: 'LimitRange',
-  nameRule: 'subdomain',
-  parse(c, value, path, metadata, source) {
-    const r = parseLimitRange(value.spec, [...path, 'spec']);
-    for (const e of r.errors) c.add(e.field, e.code, e.message);
-    return metadata ? { apiVersion: 'v1', kind: 'LimitRange', metadata, spec: r.spec, source } : undefined;
-  },
-};
+export const resourceQuotaHandler = specPolicyHandler('ResourceQuota', parseResourceQuota);
+export const limitRangeHandler = specPolicyHandler('LimitRange', parseLimitRange);
 
 export const priorityClassHandler: KindHandler = {
   kind: 'PriorityClass',
