@@ -1,7 +1,6 @@
 import { pino } from 'pino';
 import type { Logger, LogLevel } from '../ports/log';
 
-export type { LogLevel } from '../ports/log';
 
 /** JSON lines on stdout (pino): `{"level":"info","time":"…","msg":"…",…}`. */
 export function createLogger(opts: { level: LogLevel; name?: string; destination?: NodeJS.WritableStream }): Logger {

@@ -1,4 +1,4 @@
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import type { UserError } from './errors';
 import { LIMIT_VARIABLES, type Limits } from './services';
 import { jsonBytes } from '../core/objectLimits';
@@ -78,12 +78,14 @@ export interface ReplicaChange {
  * while it lives. Controllers enforce the limit itself when they create pods (podRoom). Call
  * inside a transaction after lockScope(scopes.objects(cluster)).
  */
+/** The pods a top-level workload `t` asks for: a Job's (or a CronJob's Jobs') parallelism, else its replicas. */
+const DESIRED_PODS = Prisma.sql`CASE t."kind" WHEN 'Job' THEN (t."spec"->>'parallelism')::int WHEN 'CronJob' THEN (t."spec"->'jobTemplate'->'spec'->>'parallelism')::int ELSE (t."spec"->>'replicas')::int END`;
+
 export async function checkPodsPerCluster(tx: Tx, clusterId: string, limit: number, changes: ReplicaChange[], field: (i: number) => string[]): Promise<UserError | null> {
   // Fast path, two index reads and no pod scan: what every top-level workload asks for, plus
   // every live pod (the counter), plus the new counts bound the exact figure from above.
   const [bound] = await tx.$queryRaw<{ desired: number; live: number }[]>`
-    SELECT coalesce((SELECT sum(CASE "kind" WHEN 'Job' THEN ("spec"->>'parallelism')::int WHEN 'CronJob' THEN ("spec"->'jobTemplate'->'spec'->>'parallelism')::int ELSE ("spec"->>'replicas')::int END)
-                     FROM "Workload" WHERE "clusterId" = ${clusterId}::uuid AND "ownerId" IS NULL), 0)::int AS "desired",
+    SELECT coalesce((SELECT sum(${DESIRED_PODS}) FROM "Workload" t WHERE t."clusterId" = ${clusterId}::uuid AND t."ownerId" IS NULL), 0)::int AS "desired",
            coalesce((SELECT "live" FROM "ClusterPods" WHERE "clusterId" = ${clusterId}::uuid), 0)::int AS "live"`;
   if (Number(bound.desired) + Number(bound.live) + changes.reduce((n, c) => n + c.replicas, 0) <= limit) return null;
   const rows = await tx.$queryRaw<{ namespace: string; kind: string; name: string; replicas: number | null; live: number }[]>`
@@ -94,7 +96,7 @@ export async function checkPodsPerCluster(tx: Tx, clusterId: string, limit: numb
       GROUP BY 1
     )
     SELECT t."namespace", t."kind", t."name",
-      CASE t."kind" WHEN 'Job' THEN (t."spec"->>'parallelism')::int WHEN 'CronJob' THEN (t."spec"->'jobTemplate'->'spec'->>'parallelism')::int ELSE (t."spec"->>'replicas')::int END AS "replicas",
+      ${DESIRED_PODS} AS "replicas",
       coalesce(l."n", 0) AS "live"
     FROM "Workload" t LEFT JOIN "live" l ON l."top" = t."id"
     WHERE t."clusterId" = ${clusterId}::uuid AND t."ownerId" IS NULL

@@ -11,7 +11,7 @@
  * the guard's onSubscribe checks: cost, limits and the abort signal stay as they were.
  */
 import { createSourceEventStream, execute, print, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, isPromise, type Plugin } from 'graphql-yoga';
 
 type Executed = ExecutionResult | Promise<ExecutionResult>;
 
@@ -50,7 +50,7 @@ function documentKey(document: DocumentNode): string {
 }
 
 /** What a subscription's results depend on besides the event: the operation and who asks. */
-export function selectionKey(args: Pick<ExecutionArgs, 'document' | 'operationName' | 'variableValues' | 'contextValue'>): string {
+function selectionKey(args: Pick<ExecutionArgs, 'document' | 'operationName' | 'variableValues' | 'contextValue'>): string {
   const ctx = (args.contextValue ?? {}) as { account?: { id?: string } | null; operator?: boolean };
   const scope = `${ctx.account?.id ?? '-'}:${ctx.operator ? 'op' : ''}`;
   return `${scope}\u0000${args.operationName ?? ''}\u0000${JSON.stringify(args.variableValues ?? null)}\u0000${documentKey(args.document)}`;
@@ -139,15 +139,6 @@ export async function sharedSubscribe(args: ExecutionArgs & { signal?: AbortSign
     [Symbol.asyncIterator]: () => out,
   };
   return out;
-}
-
-function isPromise<T>(x: T | Promise<T>): x is Promise<T> {
-  return !!x && typeof (x as Promise<T>).then === 'function';
-}
-
-/** An async iterable (a subscription's stream) rather than a single result. */
-export function isAsyncIterable(x: unknown): x is AsyncIterable<unknown> {
-  return !!x && typeof x === 'object' && Symbol.asyncIterator in x;
 }
 
 /** The envelop plugin: every subscription runs through sharedSubscribe. */

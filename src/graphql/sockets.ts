@@ -110,6 +110,13 @@ export function startSocketServer(opts: {
     socket.close(CLOSE.slowConsumer, 'slow consumer: reconnect and resume with since');
   };
 
+  /** A socket with more than socketBufferBytes unsent is cut off (true) rather than buffered without bound. */
+  const overBuffer = (extra: Extra): boolean => {
+    if (extra.socket.bufferedAmount <= settings.socketBufferBytes) return false;
+    cutSlow(extra.socket, extra.accountId ?? null, 'buffer');
+    return true;
+  };
+
   /**
    * Each stream sends its next message only once the previous one was handed to the kernel, so a
    * client that stops reading holds at most one unsent message per operation; what it holds on
@@ -145,7 +152,7 @@ export function startSocketServer(opts: {
       send(payloadJson) {
         const socket = extra.socket;
         if (socket.readyState !== socket.OPEN) return;
-        if (socket.bufferedAmount > settings.socketBufferBytes) return cutSlow(socket, extra.accountId ?? null, 'buffer');
+        if (overBuffer(extra)) return;
         const frame = head + payloadJson + '}';
         if (socket.bufferedAmount < SEND_AHEAD_BYTES) return socket.send(frame);
         return new Promise<void>((resolve) => socket.send(frame, () => resolve()));
@@ -241,7 +248,7 @@ export function startSocketServer(opts: {
       },
       // a consumer that does not read what it is sent is cut off rather than buffered without bound
       onNext: (ctx) => {
-        if (ctx.extra.socket.bufferedAmount > settings.socketBufferBytes) cutSlow(ctx.extra.socket, ctx.extra.accountId ?? null, 'buffer');
+        overBuffer(ctx.extra);
       },
       // never send internal error messages in socket close reasons
       isProd: true,

@@ -71,8 +71,6 @@ export class ClusterFeed {
   private cancelTick = () => {};
   private readonly inflight = new Map<number, Promise<EventRecord[]>>();
   private readonly pages = new Map<number, EventRecord[]>();
-  /** Store reads made by this feed (tests and metrics: a read per gap, not per subscriber × gap). */
-  storeReads = 0;
   /** Callers about to attach (between their validation and their attach): the feed stays open for them. */
   holds = 0;
 
@@ -86,7 +84,6 @@ export class ClusterFeed {
   async open(): Promise<void> {
     this.unsubscribe = await this.svc.bus.subscribe(topics.clusterEvents(this.clusterId), (m) => this.receive((m as ClusterEventsMessage).events));
     const { eventSeq } = await this.svc.db.cluster.findUniqueOrThrow({ where: { id: this.clusterId }, select: { eventSeq: true } });
-    this.storeReads++;
     this.head = eventSeq;
     this.tailStart = 0;
     this.opened = true;
@@ -102,10 +99,6 @@ export class ClusterFeed {
     return this.closedFlag;
   }
 
-  /** The newest sequence the feed has delivered (all before it too). */
-  get lastSequence(): number {
-    return this.head;
-  }
 
   /** Events kept in memory. */
   get tailLength(): number {
@@ -227,7 +220,6 @@ export class ClusterFeed {
   }
 
   private async readRange(after: number, upTo: number | null): Promise<EventRecord[]> {
-    this.storeReads++;
     const rows = await this.svc.db.event.findMany({
       where: { clusterId: this.clusterId, sequence: upTo === null ? { gt: after } : { gt: after, lte: upTo } },
       orderBy: { sequence: 'asc' },

@@ -25,13 +25,12 @@ export class SharedRefresher<S> {
   private cancelTick = () => {};
   private closed = false;
   /** Shared reads made (tests: one per announcement or tick, not one per subscriber). */
-  fetches = 0;
 
   constructor(
     private readonly svc: Services,
     private readonly key: string,
     private readonly topic: string,
-    private readonly fetch: (announced: boolean) => Promise<S | null>,
+    private readonly fetch: () => Promise<S | null>,
   ) {}
 
   get subscribers(): number {
@@ -55,7 +54,7 @@ export class SharedRefresher<S> {
     this.enqueue(async () => {
       const joining = this.joiners.splice(0);
       if (joining.length === 0) return;
-      const item = await this.read(true);
+      const item = await this.fetch();
       if (item !== null) for (const s of joining) offer(s, item, true);
     });
     return out;
@@ -80,11 +79,6 @@ export class SharedRefresher<S> {
     this.close();
   }
 
-  private async read(announced: boolean): Promise<S | null> {
-    this.fetches++;
-    return this.fetch(announced);
-  }
-
   private enqueue(step: () => Promise<void>): void {
     this.chain = this.chain.then(step).catch((err) => this.fail(err));
   }
@@ -96,7 +90,7 @@ export class SharedRefresher<S> {
     this.enqueue(async () => {
       this.queued = false;
       if (this.closed) return;
-      const item = await this.read(announced);
+      const item = await this.fetch();
       if (item !== null) for (const s of [...this.subs]) offer(s, item, announced);
     });
   }
@@ -117,7 +111,7 @@ function offer<S>(sub: RefresherSubscriber<S, unknown>, item: S, announced: bool
 }
 
 /**
- * A stream of `key`'s shared reads (see SharedRefresher): `fetch(announced)` runs for everybody
+ * A stream of `key`'s shared reads (see SharedRefresher): `fetch` runs for everybody
  * on every message on `topic` (announced), every STREAM_CATCHUP_MS (not announced), and for new
  * subscribers; `select` decides per subscriber what to send.
  */
@@ -125,7 +119,7 @@ export async function sharedRefreshingStream<S, T>(
   svc: Services,
   key: string,
   topic: string,
-  fetch: (announced: boolean) => Promise<S | null>,
+  fetch: () => Promise<S | null>,
   select: (item: S, announced: boolean) => T | null,
 ): Promise<AsyncIterableIterator<T>> {
   const registry = feedsOf(svc).refreshers;

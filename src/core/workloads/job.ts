@@ -21,6 +21,7 @@
  */
 import type { Condition, ContainerSpec, JobSpec, PodSpec } from './specs';
 import { isActive, type PodInfo, type PodToCreate, type PodToDelete, type SyncResult, type WorkloadEvent } from './types';
+import { earliest } from '../lifecycle';
 
 export const JOB_BACKOFF_BASE_MS = 10_000;
 export const JOB_BACKOFF_MAX_MS = 360_000;
@@ -85,7 +86,6 @@ export function jobBackoffMs(failures: number): number {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (s: string | null | undefined) => (s ? Date.parse(s) : NaN);
-const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
 
 function finishedCondition(conditions: Condition[]): Condition | undefined {
   return conditions.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
@@ -241,7 +241,7 @@ export function syncJob(job: JobInput, pods: PodInfo[], now: number): JobSyncRes
       const lastFailure = Math.max(-Infinity, ...recent.map((p) => p.finishedAt?.getTime() ?? now));
       const wait = recent.length > 0 ? lastFailure + jobBackoffMs(recent.length) - now : 0;
       if (wait > 0) {
-        requeueAfterMs = minOf(requeueAfterMs, wait);
+        requeueAfterMs = earliest(requeueAfterMs, wait);
       } else {
         const n = wantActive - keep.length;
         if (indexed) {

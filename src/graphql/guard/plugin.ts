@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { Services } from '../../app/services';
 import type { RateDecision, RateLimiter, BucketPolicy } from '../../ports/ratelimiter';
 import type { Logger } from '../../ports/log';
@@ -15,7 +15,6 @@ import type { Metrics } from '../../ports/metrics';
 import { actualCost, requestedCost, selectedOperations, shapeOf, type OperationType } from './cost';
 import { bucketPolicies, costModel, METRIC_REPORT_FIELDS, type GuardSettings } from './settings';
 import type { Context } from '../builder';
-import { isAsyncIterable } from '../fanout';
 
 export interface GuardDeps {
   svc: Services;

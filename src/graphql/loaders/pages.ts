@@ -56,6 +56,9 @@ function keyset(cols: readonly OrderColumn[], values: readonly (string | number)
 /** The filters shared by every parent of one group (same page arguments). */
 export const groupOf = (k: PageKey) => JSON.stringify([k.after ?? null, k.before ?? null, k.limit, k.inverted, k.filters ?? {}, k.workload ?? null]);
 
+/** A page's identity: its arguments' group and its parent. */
+const pageKey = (k: PageKey) => `${groupOf(k)}\u0000${k.parent}`;
+
 /**
  * The statement reading, for each parent, the ids of its page in order: the parent's rows that
  * belong to the caller's account (through their cluster), after/before the cursors, `limit` of
@@ -142,10 +145,10 @@ export function pageLoader<R extends { id: string }>(db: Services['db'], account
       }
       const idRows = (
         await Promise.all(
-          [...groups.values()].map((ks) => {
-            const parents = [...new Set(ks.map((k) => k.parent))];
-            return db.$queryRaw<{ id: string; parent: string; rn: number }[]>(pageIdsSql(spec, accountId, parents, ks[0])).then((rows) => rows.map((r) => ({ ...r, group: groupOf(ks[0]) })));
-          }),
+          // the loader hands each (group, parent) once
+          [...groups].map(([group, ks]) =>
+            db.$queryRaw<{ id: string; parent: string; rn: number }[]>(pageIdsSql(spec, accountId, ks.map((k) => k.parent), ks[0])).then((rows) => rows.map((r) => ({ ...r, group }))),
+          ),
         )
       ).flat();
       const rows = idRows.length ? await find({ where: { id: { in: [...new Set(idRows.map((r) => r.id))] }, cluster: { accountId } } }) : [];
@@ -160,8 +163,8 @@ export function pageLoader<R extends { id: string }>(db: Services['db'], account
         if (list) list.push({ rn: r.rn, row });
         else pages.set(key, [{ rn: r.rn, row }]);
       }
-      return keys.map((k) => (pages.get(`${groupOf(k)}\u0000${k.parent}`) ?? []).sort((a, b) => a.rn - b.rn).map((e) => e.row));
+      return keys.map((k) => (pages.get(pageKey(k)) ?? []).sort((a, b) => a.rn - b.rn).map((e) => e.row));
     },
-    { key: (k) => `${groupOf(k)}\u0000${k.parent}` },
+    { key: pageKey },
   );
 }
